@@ -1,0 +1,43 @@
+// Command trustq runs DTE Trust queries from the shell exactly as Grafana runs them, so evidence can
+// be debugged before dashboards are wired and trust rules can gate CI pipelines.
+//
+//	trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]
+//	trustq check --settings FILE [--model NAME[@alias|:version]] [--output text|json]
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `usage:
+  trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]
+  trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--output text|json]
+
+FILE for --settings holds what a provisioned datasource holds: {"jsonData": {...}, "secureJsonData": {...}}.
+FILE for --query holds one query model, the JSON a panel sends ({"queryType": "accuracy", ...}); "-" reads stdin.
+T is RFC 3339 (2026-01-02T15:04:05Z), a Unix time in ms, "now", or relative like now-7d, now-6h, now-30m.
+`
+
+// commands maps subcommand names to their entry points; each returns the process exit code.
+var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
+	"query": runQuery,
+}
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	cmd, ok := commands[os.Args[1]]
+	if !ok {
+		if os.Args[1] == "-h" || os.Args[1] == "--help" || os.Args[1] == "help" {
+			fmt.Print(usage)
+			return
+		}
+		fmt.Fprintf(os.Stderr, "trustq: unknown command %q\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	os.Exit(cmd(os.Args[2:], os.Stdout, os.Stderr))
+}

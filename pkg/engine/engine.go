@@ -1,0 +1,385 @@
+// Package engine runs trust queries over the configured sources. It knows the query types and how
+// to combine sources, but nothing about any one upstream: sources plug in through the interfaces of
+// package trust and are wired in sources.go.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/trust/frames"
+)
+
+// DefaultTimeout bounds one query when the settings do not say otherwise.
+const DefaultTimeout = 30 * time.Second
+
+// Common holds the settings that apply to every source.
+type Common struct {
+	TimeoutSeconds float64 `json:"timeoutSeconds"`
+}
+
+// Engine answers queries from a set of providers built from one datasource's settings.
+type Engine struct {
+	Timeout   time.Duration
+	providers []trust.Provider
+	// setupErrors are sources whose settings are present but invalid; they are reported by the
+	// health check and as notices, while the other sources keep working.
+	setupErrors []error
+}
+
+// New builds the providers configured in s. A source with invalid settings does not stop the
+// others; its error is kept for the health check.
+func New(ctx context.Context, s trust.Settings) (*Engine, error) {
+	var c Common
+	if err := s.Decode(&c); err != nil {
+		return nil, err
+	}
+	e := &Engine{Timeout: DefaultTimeout}
+	if c.TimeoutSeconds > 0 {
+		e.Timeout = time.Duration(c.TimeoutSeconds * float64(time.Second))
+	}
+	for _, f := range factories {
+		p, err := f(ctx, s, e)
+		if err != nil {
+			e.setupErrors = append(e.setupErrors, err)
+			continue
+		}
+		if p != nil {
+			e.providers = append(e.providers, p)
+		}
+	}
+	return e, nil
+}
+
+// NewWith builds an engine from ready providers (tests, benchmarks).
+func NewWith(timeout time.Duration, providers ...trust.Provider) *Engine {
+	return &Engine{Timeout: timeout, providers: providers}
+}
+
+// Provider returns the configured provider named name, or nil.
+func (e *Engine) Provider(name string) trust.Provider {
+	for _, p := range e.providers {
+		if p.Name() == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// Providers returns the configured providers.
+func (e *Engine) Providers() []trust.Provider { return e.providers }
+
+// Close releases what the providers hold (idle connections, caches).
+func (e *Engine) Close() {
+	for _, p := range e.providers {
+		if c, ok := p.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
+}
+
+// dimensionOf maps the dimension query types to their dimension.
+var dimensionOf = map[string]trust.Dimension{
+	trust.QueryAccuracy:   trust.Accuracy,
+	trust.QueryDrift:      trust.Drift,
+	trust.QueryQuality:    trust.Quality,
+	trust.QueryFairness:   trust.Fairness,
+	trust.QueryCompliance: trust.Compliance,
+}
+
+// Query answers one query.
+func (e *Engine) Query(ctx context.Context, q *trust.Query) (data.Frames, error) {
+	for _, p := range e.providers {
+		if fp, ok := p.(trust.FrameProvider); ok && contains(fp.QueryTypes(), q.QueryType) {
+			return fp.Frames(ctx, q)
+		}
+	}
+	switch q.QueryType {
+	case trust.QueryVariable:
+		opts, err := e.Options(ctx, q.Variable, q)
+		if err != nil {
+			return nil, err
+		}
+		return frames.Options(opts), nil
+	case trust.QueryAnnotations:
+		anns, err := e.Annotations(ctx, q.Annotation, q)
+		if err != nil {
+			return nil, err
+		}
+		return frames.Annotations(anns), nil
+	case "":
+		return nil, fmt.Errorf("the query has no queryType: choose one of %s", strings.Join(trust.QueryTypes, ", "))
+	}
+	dim, ok := dimensionOf[q.QueryType]
+	if !ok {
+		if q.QueryType == trust.QueryRuns || q.QueryType == trust.QueryModels || q.QueryType == trust.QueryTrustScore {
+			return nil, e.notConfigured(q.QueryType)
+		}
+		return nil, fmt.Errorf("unknown queryType %q: choose one of %s", q.QueryType, strings.Join(trust.QueryTypes, ", "))
+	}
+	ev, err := e.CollectAll(ctx, dim, q)
+	if err != nil {
+		return nil, err
+	}
+	return frames.Build(q.Format, ev), nil
+}
+
+// CollectAll gathers the evidence of one dimension from every provider that serves it (narrowed by
+// q.Source). A failing provider becomes a notice while the others are served; the query fails only
+// when every provider failed.
+func (e *Engine) CollectAll(ctx context.Context, dim trust.Dimension, q *trust.Query) (*trust.Evidence, error) {
+	var ps []trust.EvidenceProvider
+	for _, p := range e.providers {
+		ep, ok := p.(trust.EvidenceProvider)
+		if ok && q.WantsSource(p.Name()) && containsDim(ep.Dimensions(), dim) {
+			ps = append(ps, ep)
+		}
+	}
+	if len(ps) == 0 {
+		return nil, e.notConfigured(string(dim))
+	}
+	results := make([]*trust.Evidence, len(ps))
+	errs := make([]error, len(ps))
+	var wg sync.WaitGroup
+	for i, p := range ps {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = safeCollect(ctx, p, dim, q)
+		}()
+	}
+	wg.Wait()
+	out := &trust.Evidence{}
+	var failed []error
+	for i, p := range ps {
+		if errs[i] != nil {
+			failed = append(failed, errs[i])
+			out.Notices = append(out.Notices, trust.Notice{Source: p.Name(), Message: errs[i].Error(), Warning: true})
+			continue
+		}
+		out.Merge(results[i])
+	}
+	if len(failed) == len(ps) {
+		if len(failed) == 1 {
+			return nil, failed[0]
+		}
+		return nil, joinUpstream(failed)
+	}
+	return out, nil
+}
+
+// safeCollect turns a provider panic into an error so one bad source never takes the plugin down.
+func safeCollect(ctx context.Context, p trust.EvidenceProvider, dim trust.Dimension, q *trust.Query) (ev *trust.Evidence, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: internal error while collecting %s evidence: %v", p.Name(), dim, r)
+		}
+	}()
+	ev, err = p.Collect(ctx, dim, q)
+	if err == nil && ev == nil {
+		ev = &trust.Evidence{}
+	}
+	return ev, err
+}
+
+// Options answers a variable or dropdown of the given kind, merged over every provider that knows
+// the kind, deduplicated and sorted by text.
+func (e *Engine) Options(ctx context.Context, kind string, q *trust.Query) ([]trust.Option, error) {
+	if kind == "" {
+		return nil, errors.New("the variable query has no variable kind: choose one of " + strings.Join(e.OptionKinds(), ", "))
+	}
+	var out []trust.Option
+	seen := map[string]bool{}
+	found := false
+	var errs []error
+	for _, p := range e.providers {
+		op, ok := p.(trust.OptionsProvider)
+		if !ok || !contains(op.OptionKinds(), kind) || !q.WantsSource(p.Name()) {
+			continue
+		}
+		found = true
+		opts, err := op.Options(ctx, kind, q)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, o := range opts {
+			if !seen[o.Value] {
+				seen[o.Value] = true
+				out = append(out, o)
+			}
+		}
+	}
+	if !found {
+		return nil, fmt.Errorf("no configured source offers %q values (known kinds here: %s)", kind, strings.Join(e.OptionKinds(), ", "))
+	}
+	if len(out) == 0 && len(errs) > 0 {
+		return nil, joinUpstream(errs)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return naturalLess(out[i].Text, out[j].Text) })
+	return out, nil
+}
+
+// OptionKinds lists the variable kinds the configured sources offer.
+func (e *Engine) OptionKinds() []string {
+	var kinds []string
+	for _, p := range e.providers {
+		if op, ok := p.(trust.OptionsProvider); ok {
+			for _, k := range op.OptionKinds() {
+				if !contains(kinds, k) {
+					kinds = append(kinds, k)
+				}
+			}
+		}
+	}
+	sort.Strings(kinds)
+	return kinds
+}
+
+// Annotations answers an annotation query of the given kind from every provider that knows it.
+func (e *Engine) Annotations(ctx context.Context, kind string, q *trust.Query) ([]trust.Annotation, error) {
+	var out []trust.Annotation
+	found := false
+	var errs []error
+	for _, p := range e.providers {
+		ap, ok := p.(trust.AnnotationProvider)
+		if !ok || !contains(ap.AnnotationKinds(), kind) || !q.WantsSource(p.Name()) {
+			continue
+		}
+		found = true
+		anns, err := ap.Annotations(ctx, kind, q)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, anns...)
+	}
+	if !found {
+		return nil, fmt.Errorf("no configured source offers %q annotations", kind)
+	}
+	if len(out) == 0 && len(errs) > 0 {
+		return nil, joinUpstream(errs)
+	}
+	return out, nil
+}
+
+// HealthReport is the outcome of checking every configured source.
+type HealthReport struct {
+	OK      bool
+	Message string
+	Details []string
+}
+
+// CheckHealth checks every source that can be checked and reports each one.
+func (e *Engine) CheckHealth(ctx context.Context) HealthReport {
+	r := HealthReport{OK: true}
+	for _, err := range e.setupErrors {
+		r.OK = false
+		r.Details = append(r.Details, err.Error())
+	}
+	if len(e.providers) == 0 && len(e.setupErrors) == 0 {
+		return HealthReport{Message: "Nothing is configured: set an MLflow URL, Evidently paths, workspaces or UI URL, or Fairlearn paths or URLs."}
+	}
+	for _, p := range e.providers {
+		hc, ok := p.(trust.HealthChecker)
+		if !ok {
+			continue
+		}
+		msg, err := hc.CheckHealth(ctx)
+		if err != nil {
+			r.OK = false
+			r.Details = append(r.Details, err.Error())
+			continue
+		}
+		r.Details = append(r.Details, msg)
+	}
+	if r.OK {
+		r.Message = "DTE Trust is working: " + strings.Join(r.Details, "; ")
+	} else {
+		r.Message = "DTE Trust found problems: " + strings.Join(r.Details, "; ")
+	}
+	return r
+}
+
+// notConfigured explains which settings enable what was asked for.
+func (e *Engine) notConfigured(what string) error {
+	hint := map[string]string{
+		string(trust.Accuracy):   "set mlflowUrl, or evidentlyPaths/evidentlyWorkspaces holding classification or regression reports",
+		string(trust.Drift):      "set evidentlyPaths, evidentlyWorkspaces or evidentlyUiUrl",
+		string(trust.Quality):    "set evidentlyPaths, evidentlyWorkspaces or evidentlyUiUrl",
+		string(trust.Fairness):   "set fairlearnPaths or fairlearnUrls, or mlflowUrl for fairness results logged to MLflow",
+		string(trust.Compliance): "compliance rules need at least one evidence source",
+		trust.QueryRuns:          "set mlflowUrl",
+		trust.QueryModels:        "set mlflowUrl",
+		trust.QueryTrustScore:    "the trust score needs at least one evidence source",
+	}[what]
+	for _, err := range e.setupErrors {
+		hint += "; configuration problem: " + err.Error()
+	}
+	return trust.Upstreamf("no configured source serves %s queries: %s", what, hint)
+}
+
+func joinUpstream(errs []error) error {
+	msgs := make([]string, len(errs))
+	for i, err := range errs {
+		msgs[i] = err.Error()
+	}
+	return trust.Upstreamf("%s", strings.Join(msgs, "; "))
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func containsDim(list []trust.Dimension, d trust.Dimension) bool {
+	for _, x := range list {
+		if x == d {
+			return true
+		}
+	}
+	return false
+}
+
+// naturalLess orders "v2" before "v10" so version dropdowns read naturally.
+func naturalLess(a, b string) bool {
+	for a != "" && b != "" {
+		da, db := digitPrefix(a), digitPrefix(b)
+		if da != "" && db != "" {
+			na, nb := strings.TrimLeft(da, "0"), strings.TrimLeft(db, "0")
+			if len(na) != len(nb) {
+				return len(na) < len(nb)
+			}
+			if na != nb {
+				return na < nb
+			}
+			a, b = a[len(da):], b[len(db):]
+			continue
+		}
+		if a[0] != b[0] {
+			return a[0] < b[0]
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) < len(b)
+}
+
+func digitPrefix(s string) string {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return s[:i]
+}

@@ -1,0 +1,15 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// factory builds one source from the datasource settings. It returns (nil, nil) when the source is
+// not configured. It may look up sources built before it with e.Provider (for example the MLflow
+// client, to read artifacts), so the order of factories matters.
+type factory func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error)
+
+// factories lists every source the plugin knows, in build order.
+var factories = []factory{}

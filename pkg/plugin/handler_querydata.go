@@ -1,0 +1,77 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// QueryData answers a batch of queries; each query gets its own response and error.
+func (ds *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	return ds.mux.QueryData(ctx, req)
+}
+
+// newMux routes every query type to the same engine entry; the fallback handles queries whose type
+// is missing from the request but present in the JSON, and unknown types.
+func (ds *Datasource) newMux() *datasource.QueryTypeMux {
+	mux := datasource.NewQueryTypeMux()
+	for _, qt := range trust.QueryTypes {
+		mux.HandleFunc(qt, ds.handleQueries)
+	}
+	mux.HandleFunc("", ds.handleQueries)
+	return mux
+}
+
+func (ds *Datasource) handleQueries(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+	resp := backend.NewQueryDataResponse()
+	for _, q := range req.Queries {
+		resp.Responses[q.RefID] = ds.query(ctx, q)
+	}
+	return resp, nil
+}
+
+// query runs one query within the configured timeout. It never panics: a panic in a source becomes
+// an error response naming the query type.
+func (ds *Datasource) query(ctx context.Context, dq backend.DataQuery) (res backend.DataResponse) {
+	defer func() {
+		if r := recover(); r != nil {
+			log.DefaultLogger.Error("panic in query", "queryType", dq.QueryType, "panic", r, "stack", string(debug.Stack()))
+			res = backend.ErrDataResponse(backend.StatusInternal, fmt.Sprintf("internal error in %s query: %v", dq.QueryType, r))
+		}
+	}()
+	q, err := trust.ParseQuery(dq.JSON, dq.QueryType)
+	if err != nil {
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	}
+	q.RefID = dq.RefID
+	q.From, q.To = dq.TimeRange.From, dq.TimeRange.To
+	ctx, cancel := context.WithTimeout(ctx, ds.Engine.Timeout)
+	defer cancel()
+	frames, err := ds.Engine.Query(ctx, &q)
+	if err != nil {
+		return errorResponse(ctx, q.QueryType, err, ds.Engine.Timeout.String())
+	}
+	return backend.DataResponse{Frames: frames}
+}
+
+// errorResponse maps an engine error to a DataResponse a user can act on.
+func errorResponse(ctx context.Context, queryType string, err error, timeout string) backend.DataResponse {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || errors.Is(ctx.Err(), context.DeadlineExceeded):
+		return backend.ErrDataResponseWithSource(backend.StatusTimeout, backend.ErrorSourceDownstream,
+			fmt.Sprintf("%s query timed out after %s (timeoutSeconds in the datasource settings): %v", queryType, timeout, err))
+	case errors.Is(err, context.Canceled):
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, fmt.Sprintf("%s query was cancelled", queryType))
+	case trust.IsUpstream(err):
+		return backend.ErrDataResponseWithSource(backend.StatusBadGateway, backend.ErrorSourceDownstream, err.Error())
+	default:
+		return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+	}
+}

@@ -1,0 +1,186 @@
+package trust
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Query types. Dimension query types (accuracy, drift, quality, fairness) collect evidence from every
+// source that serves the dimension; the others are served by one part of the plugin.
+const (
+	QueryAccuracy   = "accuracy"
+	QueryRuns       = "runs"
+	QueryModels     = "models"
+	QueryDrift      = "drift"
+	QueryQuality    = "quality"
+	QueryFairness   = "fairness"
+	QueryCompliance = "compliance"
+	QueryTrustScore = "trust_score"
+	// QueryVariable answers template-variable queries: a frame with text and value fields.
+	QueryVariable = "variable"
+	// QueryAnnotations answers annotation queries: a frame with time, timeEnd, title, text and tags.
+	QueryAnnotations = "annotations"
+)
+
+// QueryTypes lists every query type the plugin answers, in the order the query editor shows them.
+var QueryTypes = []string{
+	QueryAccuracy, QueryDrift, QueryFairness, QueryCompliance, QueryTrustScore,
+	QueryQuality, QueryRuns, QueryModels, QueryVariable, QueryAnnotations,
+}
+
+// Format is the shape of the frames a query returns.
+type Format string
+
+// Formats, see DESIGN.md "Frames".
+const (
+	FormatTimeseries Format = "timeseries"
+	FormatLatest     Format = "latest"
+	FormatTable      Format = "table"
+)
+
+// Variable kinds answered by QueryVariable queries and by the GET /options/{kind} resource route.
+const (
+	VarExperiments       = "experiments"
+	VarModels            = "models"
+	VarVersions          = "versions"
+	VarAliases           = "aliases"
+	VarMetrics           = "metrics"
+	VarProjects          = "projects"
+	VarFeatures          = "features"
+	VarSensitiveFeatures = "sensitive_features"
+	VarGroups            = "groups"
+	VarRules             = "rules"
+)
+
+// Annotation kinds answered by QueryAnnotations queries.
+const (
+	AnnotationModelVersions = "model_versions" // a model version was registered
+	AnnotationStages        = "stages"         // a model version's stage or aliases last changed
+	AnnotationDrift         = "drift_detected" // an Evidently report detected dataset drift
+	AnnotationFairness      = "fairness_fail"  // a fairness evaluation breached its threshold
+	AnnotationCompliance    = "compliance_fail"
+)
+
+// Query is the query model a panel, an alert rule or trustq sends. Common fields first, then the
+// fields of individual query types; src/types.ts mirrors it field for field.
+type Query struct {
+	RefID     string `json:"refId,omitempty"`
+	QueryType string `json:"queryType"`
+	Format    Format `json:"format,omitempty"`
+
+	Model       string   `json:"model,omitempty"`   // registered model name (or Evidently/Fairlearn model label)
+	Version     string   `json:"version,omitempty"` // model version
+	Alias       string   `json:"alias,omitempty"`   // model alias (MLflow) resolving to a version
+	Metrics     []string `json:"metrics,omitempty"` // metric names to keep; empty keeps all
+	Experiments []string `json:"experiments,omitempty"`
+	Source      string   `json:"source,omitempty"` // narrow to one upstream: mlflow|evidently|fairlearn|policy
+
+	// accuracy and runs
+	RunFilter string   `json:"runFilter,omitempty"` // MLflow search filter, e.g. "params.model_type = 'xgb'"
+	Limit     int      `json:"limit,omitempty"`     // max runs (accuracy: default 100; runs: 0 = all)
+	History   *bool    `json:"history,omitempty"`   // accuracy: full metric history (default) or latest values only
+	Params    []string `json:"params,omitempty"`    // runs: param columns
+	Tags      []string `json:"tags,omitempty"`      // runs: tag columns
+	OrderBy   []string `json:"orderBy,omitempty"`   // runs: MLflow order_by clauses
+
+	// drift and quality
+	Project string `json:"project,omitempty"` // Evidently project name or id
+	Feature string `json:"feature,omitempty"` // data column
+
+	// fairness
+	SensitiveFeature string   `json:"sensitiveFeature,omitempty"`
+	Group            string   `json:"group,omitempty"`
+	DifferenceMax    *float64 `json:"differenceMax,omitempty"` // default 0.1
+	RatioMin         *float64 `json:"ratioMin,omitempty"`      // default 0.8 (four-fifths rule)
+
+	// compliance
+	Rules []string `json:"rules,omitempty"` // rule ids to keep; empty keeps all
+
+	// variable and annotations
+	Variable   string `json:"variable,omitempty"`
+	Annotation string `json:"annotation,omitempty"`
+
+	// Set by the host from the request, never from JSON.
+	From time.Time       `json:"-"`
+	To   time.Time       `json:"-"`
+	Raw  json.RawMessage `json:"-"`
+}
+
+// ParseQuery decodes a query model and fills defaults. queryType may come from the request (Grafana
+// puts it in DataQuery.QueryType) when the JSON lacks it.
+func ParseQuery(raw []byte, queryType string) (Query, error) {
+	var q Query
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &q); err != nil {
+			return q, fmt.Errorf("malformed query JSON: %w", err)
+		}
+	}
+	if q.QueryType == "" {
+		q.QueryType = queryType
+	}
+	if q.Format == "" {
+		q.Format = FormatTimeseries
+	}
+	switch q.Format {
+	case FormatTimeseries, FormatLatest, FormatTable:
+	default:
+		return q, fmt.Errorf("unknown format %q: use timeseries, latest or table", q.Format)
+	}
+	q.Raw = raw
+	q.Model = strings.TrimSpace(q.Model)
+	q.Version = strings.TrimSpace(q.Version)
+	q.Alias = strings.TrimSpace(q.Alias)
+	q.Metrics = cleanList(q.Metrics)
+	q.Experiments = cleanList(q.Experiments)
+	q.Params = cleanList(q.Params)
+	q.Tags = cleanList(q.Tags)
+	q.Rules = cleanList(q.Rules)
+	return q, nil
+}
+
+// cleanList trims entries, drops empty ones and the values Grafana sends for an "All" variable.
+func cleanList(in []string) []string {
+	var out []string
+	for _, s := range in {
+		s = strings.TrimSpace(s)
+		if s == "" || s == "$__all" || s == "*" {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// WantsMetric reports whether the query keeps metric name m.
+func (q *Query) WantsMetric(m string) bool {
+	if len(q.Metrics) == 0 {
+		return true
+	}
+	for _, x := range q.Metrics {
+		if x == m {
+			return true
+		}
+	}
+	return false
+}
+
+// InRange reports whether t lies in the query's time range (an unset bound is open).
+func (q *Query) InRange(t time.Time) bool {
+	if !q.From.IsZero() && t.Before(q.From) {
+		return false
+	}
+	if !q.To.IsZero() && t.After(q.To) {
+		return false
+	}
+	return true
+}
+
+// WantsSource reports whether the query draws on source name (mlflow, evidently, fairlearn, policy).
+func (q *Query) WantsSource(name string) bool {
+	return q.Source == "" || strings.EqualFold(q.Source, name)
+}
+
+// WantsHistory reports whether an accuracy query asks for the full metric history.
+func (q *Query) WantsHistory() bool { return q.History == nil || *q.History }
