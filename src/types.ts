@@ -1,0 +1,223 @@
+import { DataSourceJsonData } from '@grafana/data';
+import { DataQuery } from '@grafana/schema';
+
+// This file mirrors pkg/trust/query.go: same names, same JSON spelling. Change both together.
+
+/** Query types. Dimension types (accuracy, drift, quality, fairness) draw on every source serving the dimension. */
+export enum QueryType {
+  Accuracy = 'accuracy',
+  Runs = 'runs',
+  Models = 'models',
+  Drift = 'drift',
+  Quality = 'quality',
+  Fairness = 'fairness',
+  Compliance = 'compliance',
+  TrustScore = 'trust_score',
+  /** Template-variable queries: the backend answers with a frame of text and value fields. */
+  Variable = 'variable',
+  /** Annotation queries: the backend answers with a frame of time, timeEnd, title, text and tags. */
+  Annotations = 'annotations',
+}
+
+/** Every query type, in the order the query editor shows them (Go: trust.QueryTypes). */
+export const QUERY_TYPES: QueryType[] = [
+  QueryType.Accuracy,
+  QueryType.Drift,
+  QueryType.Fairness,
+  QueryType.Compliance,
+  QueryType.TrustScore,
+  QueryType.Quality,
+  QueryType.Runs,
+  QueryType.Models,
+  QueryType.Variable,
+  QueryType.Annotations,
+];
+
+/** The shape of the frames a query returns (DESIGN.md "Frames"). */
+export enum Format {
+  Timeseries = 'timeseries',
+  Latest = 'latest',
+  Table = 'table',
+}
+
+/** Variable kinds answered by variable queries and by the GET /options/{kind} resource route. */
+export enum VariableKind {
+  Experiments = 'experiments',
+  Models = 'models',
+  Versions = 'versions',
+  Aliases = 'aliases',
+  Metrics = 'metrics',
+  Projects = 'projects',
+  Features = 'features',
+  SensitiveFeatures = 'sensitive_features',
+  Groups = 'groups',
+  Rules = 'rules',
+}
+
+/** Annotation kinds answered by annotation queries. */
+export enum AnnotationKind {
+  /** A model version was registered. */
+  ModelVersions = 'model_versions',
+  /** A model version's stage or aliases last changed. */
+  Stages = 'stages',
+  /** An Evidently report detected dataset drift. */
+  Drift = 'drift_detected',
+  /** A fairness evaluation breached its threshold. */
+  Fairness = 'fairness_fail',
+  Compliance = 'compliance_fail',
+}
+
+/** Upstreams a query can be narrowed to (Go: Query.Source). */
+export enum Source {
+  MLflow = 'mlflow',
+  Evidently = 'evidently',
+  Fairlearn = 'fairlearn',
+  Policy = 'policy',
+}
+
+/** The query model a panel, an alert rule or trustq sends (Go: trust.Query). */
+export interface TrustQuery extends DataQuery {
+  queryType?: QueryType;
+  format?: Format;
+
+  /** Registered model name (or Evidently/Fairlearn model label). */
+  model?: string;
+  version?: string;
+  /** MLflow model alias resolving to a version. */
+  alias?: string;
+  /** Metric names to keep; empty keeps all. */
+  metrics?: string[];
+  experiments?: string[];
+  /** Narrow to one upstream. */
+  source?: Source | string;
+
+  // accuracy and runs
+  /** MLflow search filter, e.g. "params.model_type = 'xgb'". */
+  runFilter?: string;
+  /** Max runs (accuracy: default 100; runs: 0 = all). */
+  limit?: number;
+  /** accuracy: full metric history (default) or latest values only. */
+  history?: boolean;
+  /** runs: param columns. */
+  params?: string[];
+  /** runs: tag columns. */
+  tags?: string[];
+  /** runs: MLflow order_by clauses. */
+  orderBy?: string[];
+
+  // drift and quality
+  /** Evidently project name or id. */
+  project?: string;
+  /** Data column. */
+  feature?: string;
+
+  // fairness
+  sensitiveFeature?: string;
+  group?: string;
+  /** Default 0.1. */
+  differenceMax?: number;
+  /** Default 0.8 (four-fifths rule). */
+  ratioMin?: number;
+
+  // compliance
+  /** Rule ids to keep; empty keeps all. */
+  rules?: string[];
+
+  // variable and annotations
+  variable?: VariableKind;
+  annotation?: AnnotationKind;
+}
+
+/** String fields of TrustQuery that template variables are interpolated into. */
+export const STRING_FIELDS = [
+  'model',
+  'version',
+  'alias',
+  'source',
+  'runFilter',
+  'project',
+  'feature',
+  'sensitiveFeature',
+  'group',
+] as const satisfies ReadonlyArray<keyof TrustQuery>;
+
+/** String-list fields of TrustQuery; a multi-value variable expands into several entries. */
+export const LIST_FIELDS = [
+  'metrics',
+  'experiments',
+  'params',
+  'tags',
+  'orderBy',
+  'rules',
+] as const satisfies ReadonlyArray<keyof TrustQuery>;
+
+export const DEFAULT_QUERY: Partial<TrustQuery> = {
+  queryType: QueryType.Accuracy,
+  format: Format.Timeseries,
+};
+
+export const DEFAULT_DIFFERENCE_MAX = 0.1;
+export const DEFAULT_RATIO_MIN = 0.8;
+
+export type MLflowAuth = 'none' | 'basic' | 'bearer';
+
+/**
+ * Datasource settings kept in jsonData (never secrets). Extra HTTP headers follow Grafana's
+ * convention: the name in jsonData.httpHeaderNameN, the value in secureJsonData.httpHeaderValueN.
+ */
+export interface DteTrustOptions extends DataSourceJsonData {
+  /** MLflow tracking server base URL, without an /api/... suffix. */
+  mlflowUrl?: string;
+  mlflowAuth?: MLflowAuth;
+  mlflowUser?: string;
+  tlsSkipVerify?: boolean;
+  /** Verify the servers with the CA certificate held in secureJsonData.tlsCACert. */
+  tlsAuthWithCACert?: boolean;
+  timeoutSeconds?: number;
+  [httpHeaderName: `httpHeaderName${number}`]: string | undefined;
+
+  evidentlyPaths?: string[];
+  evidentlyWorkspaces?: string[];
+  evidentlyUiUrl?: string;
+  evidentlyMaxFileMB?: number;
+
+  fairlearnPaths?: string[];
+  fairlearnUrls?: string[];
+  /** Regex with named groups matching MLflow metric keys that carry the group, e.g. fairness/<metric>/<group>. */
+  fairlearnMetricKeyPattern?: string;
+
+  /** Compliance rules (YAML) added to or overriding the default rule pack. */
+  policyRules?: string;
+  defaultModel?: string;
+}
+
+/** Datasource secrets: written by the config editor, only ever read by the backend. */
+export interface DteTrustSecureJsonData {
+  mlflowPassword?: string;
+  mlflowToken?: string;
+  tlsCACert?: string;
+  evidentlyUiSecret?: string;
+  [httpHeaderValue: `httpHeaderValue${number}`]: string | undefined;
+}
+
+/** One entry of the GET /options/{kind} resource response. */
+export interface OptionItem {
+  text: string;
+  value: string;
+}
+
+/**
+ * Query parameters of GET /options/{kind}, the filters the backend narrows options by: versions
+ * and aliases of a model, metrics of experiments, features of a project, groups of a sensitive feature.
+ */
+export interface OptionParams {
+  model?: string;
+  version?: string;
+  alias?: string;
+  /** Sent comma-separated. */
+  experiments?: string[];
+  project?: string;
+  feature?: string;
+  sensitiveFeature?: string;
+  source?: string;
+}
