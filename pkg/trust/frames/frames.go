@@ -20,10 +20,12 @@ var typeVersion = data.FrameTypeVersion{0, 1}
 // Build renders evidence in the query's format. Notices are attached to the first frame.
 func Build(format trust.Format, ev *trust.Evidence) data.Frames {
 	var frames data.Frames
-	switch format {
-	case trust.FormatLatest:
+	switch {
+	case len(ev.Points) == 0:
+		frames = Empty(format)
+	case format == trust.FormatLatest:
 		frames = Latest(ev.Points)
-	case trust.FormatTable:
+	case format == trust.FormatTable:
 		frames = Table(ev.Points)
 	default:
 		frames = Timeseries(ev.Points)
