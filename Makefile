@@ -1,0 +1,108 @@
+# DTE Trust: build, test, package, benchmark and demo. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+PLUGIN_ID  := dte-trust-datasource
+EXECUTABLE := gpx_dte_trust
+DTE_CACHE  ?= $(HOME)/.cache/dte-trust
+export DTE_CACHE
+GO_LDFLAGS := -s -w
+# Backend targets shipped in the package: os/arch pairs.
+PLATFORMS  := linux/amd64 linux/arm64 darwin/arm64 windows/amd64
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+# --- dependencies ----------------------------------------------------------------------------------
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+.PHONY: deps
+deps: node_modules/.installed ## install npm packages and Go modules
+	go mod download
+
+# --- build -----------------------------------------------------------------------------------------
+.PHONY: build build-frontend build-backend build-backend-linux trustq
+build: build-frontend build-backend trustq ## frontend bundle + backend binaries for every platform in dist/, trustq in bin/
+
+build-frontend: node_modules/.installed
+	npm run build --silent
+
+build-backend: ## backend binaries for linux amd64/arm64, darwin arm64, windows amd64
+	@mkdir -p dist
+	@for p in $(PLATFORMS); do \
+	  os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+	  echo "go build $(EXECUTABLE)_$${os}_$${arch}$$ext"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_$${os}_$${arch}$$ext ./pkg; \
+	done
+
+build-backend-linux: ## only the linux/amd64 backend (fast path for tests)
+	@mkdir -p dist
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_linux_amd64 ./pkg
+
+trustq: ## the trustq command-line tool in bin/
+	go build -o bin/trustq ./cmd/trustq
+
+# --- package ---------------------------------------------------------------------------------------
+.PHONY: package validate
+package: build ## the zip Grafana installs (top folder = plugin id), validated
+	rm -rf build/package && mkdir -p build/package
+	cp -r dist build/package/$(PLUGIN_ID)
+	rm -f build/package/$(PLUGIN_ID)/MANIFEST.txt
+	chmod 0755 build/package/$(PLUGIN_ID)/$(EXECUTABLE)_*
+	cd build/package && zip -qr ../$(PLUGIN_ID).zip $(PLUGIN_ID)
+	@echo "wrote build/$(PLUGIN_ID).zip"
+	scripts/check-package.sh build/$(PLUGIN_ID).zip
+
+# --- tests -----------------------------------------------------------------------------------------
+.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-e2e
+test: lint typecheck test-go test-frontend test-python test-integration test-e2e ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, real Grafana e2e
+	@echo "make test: all suites passed"
+
+lint: node_modules/.installed ## gofmt, go vet, eslint + prettier
+	@unformatted=$$(gofmt -l pkg cmd tests 2>/dev/null); if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	go vet ./...
+	go vet -tags integration ./tests/...
+	npm run lint --silent
+
+typecheck: node_modules/.installed ## tsc --noEmit
+	npm run typecheck --silent
+
+test-go: ## Go unit tests with the race detector
+	go test -race -count=1 ./pkg/... ./cmd/...
+
+test-frontend: node_modules/.installed ## jest
+	npm run test:ci --silent
+
+test-python: ## pytest of the Python fairness helper
+	scripts/test-python.sh
+
+test-integration: ## against a real MLflow server and a real Evidently UI, started here
+	scripts/test-integration-mlflow.sh
+	scripts/test-integration-evidently.sh
+
+test-e2e: build-frontend build-backend-linux ## the plugin inside a real Grafana server built from source
+	scripts/test-e2e.sh
+
+# --- fixtures, benchmarks, demo ----------------------------------------------------------------------
+.PHONY: fixtures bench demo demo-stop
+fixtures: ## regenerate testdata from real Evidently and Fairlearn (pinned venvs)
+	scripts/gen-fixtures-evidently.sh
+	scripts/gen-fixtures-fairlearn.sh
+
+bench: ## run the benchmarks side by side and write BENCHMARKS.md
+	scripts/bench.sh > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
+	@echo "wrote BENCHMARKS.md"
+
+demo: build-frontend build-backend-linux ## Grafana + plugin + MLflow + demo evidence, dashboards and alert rules at http://127.0.0.1:3000
+	scripts/demo.sh start
+
+demo-stop: ## stop the demo
+	scripts/demo.sh stop
+
+.PHONY: clean
+clean: ## remove build output (caches outside the repo stay)
+	rm -rf dist build bin coverage
