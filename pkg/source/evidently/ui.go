@@ -1,0 +1,307 @@
+package evidently
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// uiListTTL is how long project and snapshot lists from the UI service are reused.
+const uiListTTL = 10 * time.Second
+
+// maxUIReports bounds the downloaded snapshots kept in memory (snapshots never change, so they
+// are cached by id).
+const maxUIReports = 5000
+
+// uiClient reads the Evidently UI service API (/api/projects, /api/projects/{pid}/snapshots,
+// /api/projects/{pid}/{sid}/download?report_format=json).
+type uiClient struct {
+	base     string
+	secret   string
+	maxBytes int64
+	http     *http.Client
+
+	mu       sync.Mutex
+	projects []uiProject
+	projAt   time.Time
+	snaps    map[string]uiSnapList
+	reports  map[string]*Report
+	order    []string
+}
+
+type uiProject struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+type uiSnapshot struct {
+	ID        string         `json:"id"`
+	Name      string         `json:"name"`
+	Metadata  map[string]any `json:"metadata"`
+	Tags      []any          `json:"tags"`
+	Timestamp string         `json:"timestamp"`
+}
+
+type uiSnapList struct {
+	at    time.Time
+	snaps []uiSnapshot
+}
+
+func newUIClient(base, secret string, maxBytes int64) (*uiClient, error) {
+	u, err := url.Parse(strings.TrimSpace(base))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", base)
+	}
+	return &uiClient{
+		base: strings.TrimRight(u.String(), "/"), secret: secret, maxBytes: maxBytes,
+		http:  &http.Client{Timeout: 30 * time.Second},
+		snaps: map[string]uiSnapList{}, reports: map[string]*Report{},
+	}, nil
+}
+
+func (c *uiClient) close() { c.http.CloseIdleConnections() }
+
+// get fetches path and returns the body, bounded by maxBytes. Errors name the URL, never the secret.
+func (c *uiClient) get(ctx context.Context, path string) ([]byte, error) {
+	u := c.base + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.secret != "" {
+		req.Header.Set("evidently-secret", c.secret)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, fmt.Errorf("evidently UI %s: unreachable: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("evidently UI %s: %w", u, err)
+	}
+	if int64(len(b)) > c.maxBytes {
+		return nil, fmt.Errorf("evidently UI %s: response over the %d MB limit (evidentlyMaxFileMB)", u, c.maxBytes>>20)
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg := strings.TrimSpace(string(b))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return nil, fmt.Errorf("evidently UI %s: HTTP %d: %s", u, resp.StatusCode, msg)
+	}
+	return b, nil
+}
+
+func (c *uiClient) listProjects(ctx context.Context) ([]uiProject, error) {
+	c.mu.Lock()
+	if time.Since(c.projAt) < uiListTTL && c.projects != nil {
+		p := c.projects
+		c.mu.Unlock()
+		return p, nil
+	}
+	c.mu.Unlock()
+	b, err := c.get(ctx, "/api/projects")
+	if err != nil {
+		return nil, err
+	}
+	var ps []uiProject
+	if err := json.Unmarshal(b, &ps); err != nil {
+		return nil, fmt.Errorf("evidently UI %s/api/projects: unexpected answer: %v", c.base, err)
+	}
+	c.mu.Lock()
+	c.projects, c.projAt = ps, time.Now()
+	c.mu.Unlock()
+	return ps, nil
+}
+
+func (c *uiClient) listSnapshots(ctx context.Context, pid string) ([]uiSnapshot, error) {
+	c.mu.Lock()
+	if l, ok := c.snaps[pid]; ok && time.Since(l.at) < uiListTTL {
+		c.mu.Unlock()
+		return l.snaps, nil
+	}
+	c.mu.Unlock()
+	b, err := c.get(ctx, "/api/projects/"+url.PathEscape(pid)+"/snapshots")
+	if err != nil {
+		return nil, err
+	}
+	var ss []uiSnapshot
+	if err := json.Unmarshal(b, &ss); err != nil {
+		return nil, fmt.Errorf("evidently UI %s/api/projects/%s/snapshots: unexpected answer: %v", c.base, pid, err)
+	}
+	c.mu.Lock()
+	c.snaps[pid] = uiSnapList{at: time.Now(), snaps: ss}
+	c.mu.Unlock()
+	return ss, nil
+}
+
+// report downloads a snapshot as Snapshot.json() and maps it, dated and labelled from the
+// snapshot list (the download itself carries no timestamp).
+func (c *uiClient) report(ctx context.Context, pid string, s uiSnapshot, ts time.Time) (*Report, error) {
+	c.mu.Lock()
+	if r, ok := c.reports[s.ID]; ok {
+		c.mu.Unlock()
+		return r, nil
+	}
+	c.mu.Unlock()
+	b, err := c.get(ctx, "/api/projects/"+url.PathEscape(pid)+"/"+url.PathEscape(s.ID)+"/download?report_format=json")
+	if err != nil {
+		return nil, err
+	}
+	r, err := Parse(b, ts)
+	if err != nil {
+		return nil, err
+	}
+	r.Time, r.TimeFromMtime, r.ID = ts, false, s.ID
+	if r.Name == "" {
+		r.Name = s.Name
+	}
+	r.Metadata = stringMap(s.Metadata)
+	r.Tags = tagStrings(s.Tags)
+	r.Model, r.ModelVersion = modelOf(r.Metadata, r.Tags)
+	c.mu.Lock()
+	if _, ok := c.reports[s.ID]; !ok {
+		c.reports[s.ID] = r
+		c.order = append(c.order, s.ID)
+		if len(c.order) > maxUIReports {
+			delete(c.reports, c.order[0])
+			c.order = c.order[1:]
+		}
+	}
+	c.mu.Unlock()
+	return r, nil
+}
+
+// uiItem is a snapshot selected for a query.
+type uiItem struct {
+	pr   *project
+	snap uiSnapshot
+	ts   time.Time
+}
+
+// selectSnapshots lists the snapshots of the matching projects inside the query's time range.
+func (c *uiClient) selectSnapshots(ctx context.Context, q *trust.Query, f *filter, ev *trust.Evidence) ([]uiItem, error) {
+	ps, err := c.listProjects(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var items []uiItem
+	for _, p := range ps {
+		pr := &project{ID: p.ID, Name: p.Name}
+		if len(f.projects) > 0 && !(containsFold(f.projects, p.Name) || containsFold(f.projects, p.ID)) {
+			continue
+		}
+		snaps, err := c.listSnapshots(ctx, p.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			ev.Warn(trust.SourceEvidently, c.base+"/api/projects/"+p.ID+"/snapshots", "skipped project %s: %v", pr.label(), err)
+			continue
+		}
+		for _, s := range snaps {
+			ts, err := parseTimestamp(s.Timestamp)
+			if err != nil {
+				ev.Warn(trust.SourceEvidently, c.snapshotURL(p.ID, s.ID), "skipped: %v", err)
+				continue
+			}
+			if !q.InRange(ts) {
+				continue
+			}
+			model, version := modelOf(stringMap(s.Metadata), tagStrings(s.Tags))
+			if (q.Model != "" && model != q.Model) || (q.Version != "" && version != q.Version) {
+				continue
+			}
+			items = append(items, uiItem{pr: pr, snap: s, ts: ts})
+		}
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ts.Before(items[j].ts) })
+	return items, nil
+}
+
+func (c *uiClient) snapshotURL(pid, sid string) string {
+	return c.base + "/api/projects/" + pid + "/" + sid + "/download?report_format=json"
+}
+
+// each downloads (or reuses) every selected snapshot, four at a time.
+func (c *uiClient) each(ctx context.Context, q *trust.Query, f *filter, fn func(*Report, origin), ev *trust.Evidence) error {
+	items, err := c.selectSnapshots(ctx, q, f, ev)
+	if err != nil {
+		return err
+	}
+	reports := make([]*Report, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				reports[i], errs[i] = c.report(ctx, items[i].pr.ID, items[i].snap, items[i].ts)
+			}
+		}()
+	}
+	for i := range items {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	failed := 0
+	for i, it := range items {
+		if errs[i] != nil {
+			failed++
+			ev.Warn(trust.SourceEvidently, c.snapshotURL(it.pr.ID, it.snap.ID), "skipped: %v", errs[i])
+			continue
+		}
+		r := reports[i]
+		if len(r.Unknown) > 0 {
+			ev.Info(trust.SourceEvidently, c.snapshotURL(it.pr.ID, it.snap.ID), "skipped metrics of types this plugin does not know (newer Evidently?): %s", strings.Join(r.Unknown, ", "))
+		}
+		fn(r, origin{location: c.snapshotURL(it.pr.ID, it.snap.ID), project: it.pr, link: uiSnapshotURL(c.base, it.pr.ID, it.snap.ID)})
+	}
+	if failed > 0 && failed == len(items) {
+		return fmt.Errorf("evidently UI %s: no snapshot could be read: %v", c.base, errs[0])
+	}
+	return nil
+}
+
+// version checks the service for the health check.
+func (c *uiClient) version(ctx context.Context) (string, error) {
+	b, err := c.get(ctx, "/api/version")
+	if err != nil {
+		return "", err
+	}
+	var v struct {
+		Application string `json:"application"`
+		Version     string `json:"version"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil || v.Version == "" {
+		return "", fmt.Errorf("evidently UI %s/api/version: not an Evidently UI service answer", c.base)
+	}
+	return v.Version, nil
+}
