@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/dte-trust/dte-trust/pkg/source/evidently"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -12,4 +13,8 @@ import (
 type factory func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error)
 
 // factories lists every source the plugin knows, in build order.
-var factories = []factory{}
+var factories = []factory{
+	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
+		return evidently.New(ctx, s, e.Provider("mlflow"))
+	},
+}
