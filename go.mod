@@ -2,9 +2,15 @@ module github.com/dte-trust/dte-trust
 
 go 1.26.8
 
-require github.com/grafana/grafana-plugin-sdk-go v0.298.0
+require (
+	github.com/google/cel-go v0.31.0
+	github.com/grafana/grafana-plugin-sdk-go v0.298.0
+	go.yaml.in/yaml/v3 v3.0.5
+)
 
 require (
+	cel.dev/expr v0.25.2 // indirect
+	github.com/antlr4-go/antlr/v4 v4.13.1 // indirect
 	github.com/apache/arrow-go/v18 v18.8.0 // indirect
 	github.com/beorn7/perks v1.0.1 // indirect
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect

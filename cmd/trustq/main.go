@@ -13,7 +13,7 @@ import (
 
 const usage = `usage:
   trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]
-  trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--output text|json]
+  trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--rules FILE] [--output text|json] [--strict]
 
 FILE for --settings holds what a provisioned datasource holds: {"jsonData": {...}, "secureJsonData": {...}}.
 FILE for --query holds one query model, the JSON a panel sends ({"queryType": "accuracy", ...}); "-" reads stdin.
@@ -23,6 +23,7 @@ T is RFC 3339 (2026-01-02T15:04:05Z), a Unix time in ms, "now", or relative like
 // commands maps subcommand names to their entry points; each returns the process exit code.
 var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 	"query": runQuery,
+	"check": runCheck,
 }
 
 func main() {

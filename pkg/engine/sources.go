@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 
+	"github.com/dte-trust/dte-trust/pkg/policy"
 	"github.com/dte-trust/dte-trust/pkg/source/evidently"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -16,5 +17,8 @@ type factory func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provi
 var factories = []factory{
 	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
 		return evidently.New(ctx, s, e.Provider("mlflow"))
+	},
+	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
+		return policy.FromSettings(ctx, s, e)
 	},
 }

@@ -1,0 +1,275 @@
+// Package policy is compliance as code: rules written in CEL, evaluated per model version over the
+// model registry's metadata and the evidence every other source brings (fairness, drift, accuracy,
+// quality). It serves the compliance dimension (rule_passed, compliance_score), the trust_score
+// query type, the `rules` variable, `compliance_fail` annotations and the checks behind
+// `trustq check`. The rules and the evaluation context are documented in docs/compliance-rules.md.
+package policy
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// Defaults of the settings in Config.
+const (
+	DefaultEvidenceDays     = 365
+	DefaultMaxModelVersions = 100
+)
+
+// Config holds the policy engine's keys of the datasource settings (jsonData).
+type Config struct {
+	// PolicyRules is YAML text with rules added to or overriding the default pack.
+	PolicyRules string `json:"policyRules"`
+	// PolicyRulesFile is the path of a YAML rules file, applied after PolicyRules.
+	PolicyRulesFile string `json:"policyRulesFile"`
+	// EvidenceDays is how far back evidence counts (default 365 days): older evidence is ignored.
+	EvidenceDays float64 `json:"policyEvidenceDays"`
+	// MaxModelVersions bounds the model versions one evaluation covers (default 100).
+	MaxModelVersions int `json:"policyMaxModelVersions"`
+	// CostLimit bounds the CEL cost of one rule evaluation (default DefaultCostLimit).
+	CostLimit uint64 `json:"policyCostLimit"`
+	// TrustScoreWeights weighs the dimensions in the trust score (default 1 each).
+	TrustScoreWeights map[string]float64 `json:"trustScoreWeights"`
+}
+
+// Host is what the policy engine reads from: the engine's evidence collection (the same path a
+// dimension query takes) and the configured providers, to find a model catalog and to know which
+// dimensions are served.
+type Host interface {
+	trust.EvidenceSource
+	Providers() []trust.Provider
+}
+
+// layer is one rules document and where it came from.
+type layer struct {
+	doc    []byte
+	origin string
+}
+
+// Provider is the policy source.
+type Provider struct {
+	host     Host
+	cfg      Config
+	layers   []layer
+	rules    []*Rule
+	setupErr []trust.Notice // a rules file that cannot be read, bad trust score weights
+	docErr   []trust.Notice // rules documents that are not YAML or have the wrong shape
+	weights  map[trust.Dimension]float64
+	// Now is the clock (tests set it).
+	Now func() time.Time
+}
+
+// Make sure Provider implements what it serves.
+var (
+	_ trust.EvidenceProvider   = (*Provider)(nil)
+	_ trust.FrameProvider      = (*Provider)(nil)
+	_ trust.OptionsProvider    = (*Provider)(nil)
+	_ trust.AnnotationProvider = (*Provider)(nil)
+	_ trust.HealthChecker      = (*Provider)(nil)
+)
+
+// FromSettings builds the policy source from the datasource settings. It returns an untyped nil
+// when the host has no other source to evaluate rules over.
+func FromSettings(_ context.Context, s trust.Settings, host Host) (trust.Provider, error) {
+	var cfg Config
+	if err := s.Decode(&cfg); err != nil {
+		return nil, err
+	}
+	others := 0
+	for _, p := range host.Providers() {
+		if p.Name() != trust.SourcePolicy {
+			others++
+		}
+	}
+	if others == 0 {
+		return nil, nil
+	}
+	p, err := New(host, cfg)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// New builds the policy source from the default pack, cfg.PolicyRules and cfg.PolicyRulesFile.
+// Rules that do not compile and documents that cannot be read are kept as problems to report;
+// the error return is for an unusable default pack only.
+func New(host Host, cfg Config) (*Provider, error) {
+	p := &Provider{host: host, cfg: cfg, Now: time.Now}
+	if p.cfg.EvidenceDays <= 0 {
+		p.cfg.EvidenceDays = DefaultEvidenceDays
+	}
+	if p.cfg.MaxModelVersions <= 0 {
+		p.cfg.MaxModelVersions = DefaultMaxModelVersions
+	}
+	p.layers = []layer{{doc: defaultPack, origin: OriginDefault}}
+	if strings.TrimSpace(cfg.PolicyRules) != "" {
+		p.layers = append(p.layers, layer{doc: []byte(cfg.PolicyRules), origin: OriginSettings})
+	}
+	if cfg.PolicyRulesFile != "" {
+		b, err := os.ReadFile(cfg.PolicyRulesFile)
+		if err != nil {
+			p.setupErr = append(p.setupErr, trust.Notice{Source: trust.SourcePolicy, Location: OriginRulesFile + " " + cfg.PolicyRulesFile,
+				Message: fmt.Sprintf("cannot read the rules file: %v", err), Warning: true})
+		} else {
+			p.layers = append(p.layers, layer{doc: b, origin: OriginRulesFile + " " + cfg.PolicyRulesFile})
+		}
+	}
+	p.weights, p.setupErr = weightsFrom(cfg.TrustScoreWeights, p.setupErr)
+	if err := p.build(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// WithRules returns a copy of p with one more rules document applied last (trustq check --rules).
+// A document that is not YAML or has the wrong shape is an error; single broken rules are kept
+// and reported as usual.
+func (p *Provider) WithRules(doc []byte, origin string) (*Provider, error) {
+	if _, err := parseRules(doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", origin, err)
+	}
+	cp := *p
+	cp.layers = append(slices.Clone(p.layers), layer{doc: doc, origin: origin})
+	if err := cp.build(); err != nil {
+		return nil, err
+	}
+	return &cp, nil
+}
+
+// build merges the layers and compiles every enabled rule.
+func (p *Provider) build() error {
+	c, err := newCompiler(p.cfg.CostLimit)
+	if err != nil {
+		return err
+	}
+	var rs ruleSet
+	var docErr []trust.Notice
+	for _, l := range p.layers {
+		specs, err := parseRules(l.doc)
+		if err != nil {
+			if l.origin == OriginDefault {
+				return fmt.Errorf("policy: the default rule pack is broken: %w", err)
+			}
+			docErr = append(docErr, trust.Notice{Source: trust.SourcePolicy, Location: l.origin, Message: err.Error(), Warning: true})
+			continue
+		}
+		rs.apply(specs, l.origin)
+	}
+	for _, r := range rs.rules {
+		c.compile(r)
+		if r.Err != nil && r.Origin == OriginDefault {
+			return fmt.Errorf("policy: default rule %s is broken: %w", r.ID, r.Err)
+		}
+	}
+	p.rules, p.docErr = rs.rules, docErr
+	return nil
+}
+
+// Name is the source name.
+func (p *Provider) Name() string { return trust.SourcePolicy }
+
+// Rules returns every rule, enabled or not, in definition order.
+func (p *Provider) Rules() []*Rule { return p.rules }
+
+// BrokenRules returns the enabled rules that cannot be evaluated.
+func (p *Provider) BrokenRules() []*Rule {
+	var out []*Rule
+	for _, r := range p.rules {
+		if r.Enabled && r.Broken() {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Problems lists what is wrong with the rules: documents that could not be read and broken rules,
+// one notice each naming the rule id and the error.
+func (p *Provider) Problems() []trust.Notice {
+	out := append(slices.Clone(p.setupErr), p.docErr...)
+	for _, r := range p.BrokenRules() {
+		out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID,
+			Message: fmt.Sprintf("broken rule (from %s) skipped: %v", r.Origin, r.Err), Warning: true})
+	}
+	return out
+}
+
+// selectedRules returns the enabled, compiling rules, narrowed to ids when given.
+func (p *Provider) selectedRules(ids []string) []*Rule {
+	var out []*Rule
+	for _, r := range p.rules {
+		if r.Enabled && !r.Broken() && (len(ids) == 0 || slices.Contains(ids, r.ID)) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// CheckHealth reports the rule count and where model versions come from, or the broken rules and
+// unreadable rules documents, each with its id or location and the error.
+func (p *Provider) CheckHealth(_ context.Context) (string, error) {
+	if probs := p.Problems(); len(probs) > 0 {
+		msgs := make([]string, len(probs))
+		for i, n := range probs {
+			msgs[i] = n.String()
+		}
+		return "", fmt.Errorf("%s (the other rules are evaluated)", strings.Join(msgs, "; "))
+	}
+	enabled := len(p.selectedRules(nil))
+	from := "model versions derived from evidence labels (no model registry configured)"
+	if cat := p.catalog(); cat != nil {
+		from = "model versions from the " + cat.Name() + " registry"
+	}
+	return fmt.Sprintf("policy: %d compliance rules, %s", enabled, from), nil
+}
+
+// OptionKinds lists the variable kinds the policy source answers.
+func (p *Provider) OptionKinds() []string { return []string{trust.VarRules} }
+
+// Options lists the enabled rule ids (text: "id: title").
+func (p *Provider) Options(_ context.Context, kind string, _ *trust.Query) ([]trust.Option, error) {
+	if kind != trust.VarRules {
+		return nil, fmt.Errorf("policy: unknown variable kind %q", kind)
+	}
+	var out []trust.Option
+	for _, r := range p.rules {
+		if r.Enabled {
+			out = append(out, trust.Option{Text: r.ID + ": " + r.Title, Value: r.ID})
+		}
+	}
+	return out, nil
+}
+
+// catalog returns the first configured model catalog, or nil.
+func (p *Provider) catalog() trust.ModelCatalog {
+	for _, pr := range p.host.Providers() {
+		if c, ok := pr.(trust.ModelCatalog); ok && pr.Name() != trust.SourcePolicy {
+			return c
+		}
+	}
+	return nil
+}
+
+// served lists the evidence dimensions some other configured source serves.
+func (p *Provider) served() map[trust.Dimension]bool {
+	out := map[trust.Dimension]bool{}
+	for _, pr := range p.host.Providers() {
+		if ep, ok := pr.(trust.EvidenceProvider); ok && pr.Name() != trust.SourcePolicy {
+			for _, d := range ep.Dimensions() {
+				out[d] = true
+			}
+		}
+	}
+	return out
+}
+
+// window is how far back evidence counts.
+func (p *Provider) window() time.Duration {
+	return time.Duration(p.cfg.EvidenceDays * 24 * float64(time.Hour))
+}
