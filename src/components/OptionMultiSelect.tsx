@@ -11,7 +11,8 @@ interface Props {
   params?: OptionParams;
   value?: string[];
   onChange: (values: string[]) => void;
-  inputId: string;
+  /** Id of the element labelling the input (MultiCombobox does not take an input id). */
+  labelId: string;
   placeholder?: string;
   width?: number;
 }
@@ -23,14 +24,14 @@ export function OptionMultiSelect({
   params,
   value,
   onChange,
-  inputId,
+  labelId,
   placeholder,
   width = 50,
 }: Props) {
   const loadOptions = useOptions(datasource, kind, params);
   return (
     <MultiCombobox<string>
-      id={inputId}
+      aria-labelledby={labelId}
       options={loadOptions}
       value={(value ?? []).map((v) => ({ label: v, value: v }))}
       isClearable

@@ -4,6 +4,7 @@ import {
   ComboboxOption,
   InlineField,
   InlineFieldRow,
+  InlineLabel,
   InlineSwitch,
   Input,
   RadioButtonGroup,
@@ -121,9 +122,15 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
   );
 
   const experimentsField = (
-    <InlineField label="Experiments" labelWidth={LABEL_WIDTH} htmlFor="query-experiments">
+    <InlineField
+      label={
+        <InlineLabel id="query-experiments-label" width={LABEL_WIDTH}>
+          Experiments
+        </InlineLabel>
+      }
+    >
       <OptionMultiSelect
-        inputId="query-experiments"
+        labelId="query-experiments-label"
         datasource={datasource}
         kind={VariableKind.Experiments}
         value={query.experiments}
@@ -134,13 +141,14 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
 
   const metricsField = (
     <InlineField
-      label="Metrics"
-      labelWidth={LABEL_WIDTH}
-      htmlFor="query-metrics"
-      tooltip="Metric names to keep; empty keeps all"
+      label={
+        <InlineLabel id="query-metrics-label" width={LABEL_WIDTH} tooltip="Metric names to keep; empty keeps all">
+          Metrics
+        </InlineLabel>
+      }
     >
       <OptionMultiSelect
-        inputId="query-metrics"
+        labelId="query-metrics-label"
         datasource={datasource}
         kind={VariableKind.Metrics}
         params={{ model: query.model, experiments: query.experiments, source: query.source }}
@@ -395,13 +403,18 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       {queryType === QueryType.Compliance && (
         <InlineFieldRow>
           <InlineField
-            label="Rules"
-            labelWidth={LABEL_WIDTH}
-            htmlFor="query-rules"
-            tooltip="Rule ids to evaluate; empty evaluates all"
+            label={
+              <InlineLabel
+                id="query-rules-label"
+                width={LABEL_WIDTH}
+                tooltip="Rule ids to evaluate; empty evaluates all"
+              >
+                Rules
+              </InlineLabel>
+            }
           >
             <OptionMultiSelect
-              inputId="query-rules"
+              labelId="query-rules-label"
               datasource={datasource}
               kind={VariableKind.Rules}
               params={modelFilter}

@@ -1,5 +1,5 @@
 import { QueryEditorProps } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow } from '@grafana/ui';
+import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineLabel } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
@@ -73,9 +73,15 @@ export function VariableQueryEditor({ query, onChange, datasource }: Props) {
       )}
       {kind === VariableKind.Metrics && (
         <InlineFieldRow>
-          <InlineField label="Experiments" labelWidth={LABEL_WIDTH} htmlFor="variable-experiments">
+          <InlineField
+            label={
+              <InlineLabel id="variable-experiments-label" width={LABEL_WIDTH}>
+                Experiments
+              </InlineLabel>
+            }
+          >
             <OptionMultiSelect
-              inputId="variable-experiments"
+              labelId="variable-experiments-label"
               datasource={datasource}
               kind={VariableKind.Experiments}
               value={query.experiments}
