@@ -1,2 +1,27 @@
 // Jest setup provided by Grafana scaffolding
 import './.config/jest-setup';
+
+// Combobox measures its option labels on a canvas; jsdom has none, so give it a 2D context that
+// measures text by length.
+HTMLCanvasElement.prototype.getContext = () => ({
+  font: '',
+  measureText: (text) => ({ width: String(text).length * 8 }),
+});
+
+// Combobox menus observe their size and visibility; jsdom implements neither observer.
+class NoopObserver {
+  observe() {}
+  unobserve() {}
+  disconnect() {}
+  takeRecords() {
+    return [];
+  }
+}
+global.IntersectionObserver = global.IntersectionObserver || NoopObserver;
+global.ResizeObserver = global.ResizeObserver || NoopObserver;
+
+// Combobox virtualizes its option list and renders only the rows that fit the list's measured
+// size; jsdom lays nothing out, so every element measures 400 x 400 px.
+for (const prop of ['clientHeight', 'clientWidth', 'offsetHeight', 'offsetWidth']) {
+  Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 400 });
+}

@@ -1,0 +1,157 @@
+import { DataSourceSettings } from '@grafana/data';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import React, { useState } from 'react';
+
+import { DteTrustOptions, DteTrustSecureJsonData } from '../types';
+import { ConfigEditor } from './ConfigEditor';
+
+type Settings = DataSourceSettings<DteTrustOptions, DteTrustSecureJsonData>;
+
+function settings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    id: 1,
+    uid: 'dte-trust',
+    orgId: 1,
+    name: 'DTE Trust',
+    type: 'dte-trust-datasource',
+    typeName: 'DTE Trust',
+    typeLogoUrl: '',
+    access: 'proxy',
+    url: '',
+    user: '',
+    basicAuth: false,
+    basicAuthUser: '',
+    isDefault: false,
+    withCredentials: false,
+    readOnly: false,
+    jsonData: {},
+    secureJsonFields: {},
+    ...overrides,
+  } as Settings;
+}
+
+/** Renders the editor the way Grafana does: it owns the settings and feeds every change back. */
+function setup(initial: Settings) {
+  const onOptionsChange = jest.fn();
+  function Host() {
+    const [options, setOptions] = useState(initial);
+    return (
+      <ConfigEditor
+        options={options}
+        onOptionsChange={(next) => {
+          onOptionsChange(next);
+          setOptions(next);
+        }}
+      />
+    );
+  }
+  render(<Host />);
+  const last = (): Settings => onOptionsChange.mock.calls[onOptionsChange.mock.calls.length - 1][0];
+  return { onOptionsChange, last, user: userEvent.setup({ delay: null }) };
+}
+
+describe('ConfigEditor', () => {
+  it('stores the typed MLflow URL in jsonData', async () => {
+    const { last, user } = setup(settings());
+    await user.type(screen.getByLabelText('Tracking URL'), 'http://mlflow:5000');
+    expect(last().jsonData.mlflowUrl).toBe('http://mlflow:5000');
+    expect(screen.queryByText(/without the \/api/)).not.toBeInTheDocument();
+  });
+
+  it('warns when the MLflow URL carries the API suffix', () => {
+    setup(settings({ jsonData: { mlflowUrl: 'http://mlflow:5000/api/2.0/mlflow' } }));
+    expect(screen.getByText(/without the \/api\/2.0\/mlflow suffix/)).toBeInTheDocument();
+  });
+
+  it('shows user and password only for basic auth and keeps the password out of jsonData', async () => {
+    const { last, user } = setup(settings());
+    expect(screen.queryByLabelText('User')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+
+    await user.click(screen.getByRole('radio', { name: 'Basic' }));
+    expect(last().jsonData.mlflowAuth).toBe('basic');
+
+    await user.type(screen.getByLabelText('User'), 'admin');
+    await user.type(screen.getByLabelText('Password'), 's3cret');
+
+    const saved = last();
+    expect(saved.jsonData.mlflowUser).toBe('admin');
+    expect(saved.secureJsonData?.mlflowPassword).toBe('s3cret');
+    expect(JSON.stringify(saved.jsonData)).not.toContain('s3cret');
+    expect(screen.queryByLabelText('Token')).not.toBeInTheDocument();
+  });
+
+  it('takes a bearer token (Databricks) as a secret', async () => {
+    const { last, user } = setup(settings());
+    await user.click(screen.getByRole('radio', { name: 'Bearer token' }));
+    expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
+    await user.type(screen.getByLabelText('Token'), 'dapi123');
+    expect(last().jsonData.mlflowAuth).toBe('bearer');
+    expect(last().secureJsonData?.mlflowToken).toBe('dapi123');
+    expect(JSON.stringify(last().jsonData)).not.toContain('dapi123');
+  });
+
+  it('resets a configured secret so a new one can be entered', async () => {
+    const { last, user } = setup(
+      settings({ jsonData: { mlflowAuth: 'bearer' }, secureJsonFields: { mlflowToken: true } })
+    );
+    const token = screen.getByLabelText('Token');
+    expect(token).toBeDisabled();
+    expect(token).toHaveValue('configured');
+
+    await user.click(screen.getByRole('button', { name: 'Reset' }));
+    expect(last().secureJsonFields.mlflowToken).toBe(false);
+    expect(last().secureJsonData?.mlflowToken).toBe('');
+
+    const fresh = screen.getByLabelText('Token');
+    expect(fresh).toBeEnabled();
+    await user.type(fresh, 'new-token');
+    expect(last().secureJsonData?.mlflowToken).toBe('new-token');
+  });
+
+  it('takes a custom CA certificate as a secret once enabled', async () => {
+    const { last, user } = setup(settings());
+    expect(screen.queryByLabelText('CA cert')).not.toBeInTheDocument();
+    await user.click(screen.getByLabelText('With CA cert'));
+    expect(last().jsonData.tlsAuthWithCACert).toBe(true);
+    await user.type(screen.getByLabelText('CA cert'), '-----BEGIN CERTIFICATE-----');
+    expect(last().secureJsonData?.tlsCACert).toBe('-----BEGIN CERTIFICATE-----');
+    expect(JSON.stringify(last().jsonData)).not.toContain('BEGIN CERTIFICATE');
+  });
+
+  it('stores extra header names in jsonData and their values as secrets', async () => {
+    const { last, user } = setup(settings());
+    await user.click(screen.getByRole('button', { name: 'Add header' }));
+    await user.type(screen.getByLabelText('Header 1'), 'X-Api-Key');
+    await user.type(screen.getByLabelText('Value'), 'k-123');
+    expect(last().jsonData.httpHeaderName1).toBe('X-Api-Key');
+    expect(last().secureJsonData?.httpHeaderValue1).toBe('k-123');
+    expect(JSON.stringify(last().jsonData)).not.toContain('k-123');
+
+    await user.click(screen.getByRole('button', { name: 'Add header' }));
+    expect(screen.getByLabelText('Header 2')).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Remove header 1' }));
+    expect(last().jsonData).not.toHaveProperty('httpHeaderName1');
+    expect(last().secureJsonData?.httpHeaderValue1).toBe('');
+    expect(screen.queryByLabelText('Header 1')).not.toBeInTheDocument();
+  });
+
+  it('stores Evidently paths one per line as a list', async () => {
+    const { last, user } = setup(settings());
+    const paths = screen.getByLabelText('Export paths');
+    await user.type(paths, '/data/reports{Enter}{Enter}  /data/more.json  ');
+    await user.tab();
+    expect(last().jsonData.evidentlyPaths).toEqual(['/data/reports', '/data/more.json']);
+  });
+
+  it('stores the Evidently UI secret and the policy rules where the backend reads them', async () => {
+    const { last, user } = setup(settings());
+    await user.type(screen.getByLabelText('UI secret'), 'evi');
+    expect(last().secureJsonData?.evidentlyUiSecret).toBe('evi');
+    await user.type(screen.getByLabelText('Max file size (MB)'), '128');
+    expect(last().jsonData.evidentlyMaxFileMB).toBe(128);
+    await user.type(screen.getByLabelText('Policy rules (YAML)'), 'rules: [[]');
+    expect(last().jsonData.policyRules).toBe('rules: []');
+  });
+});
