@@ -168,12 +168,17 @@ export type MLflowAuth = 'none' | 'basic' | 'bearer';
 export interface DteTrustOptions extends DataSourceJsonData {
   /** MLflow tracking server base URL, without an /api/... suffix. */
   mlflowUrl?: string;
+  /** MLflow UI base URL used in evidence links; default mlflowUrl. */
+  mlflowUiUrl?: string;
   mlflowAuth?: MLflowAuth;
   mlflowUser?: string;
   tlsSkipVerify?: boolean;
   /** Verify the servers with the CA certificate held in secureJsonData.tlsCACert. */
   tlsAuthWithCACert?: boolean;
+  /** Limit for one query or health check; default 30. */
   timeoutSeconds?: number;
+  /** Requests in flight toward MLflow; default 4. */
+  mlflowMaxConcurrency?: number;
   [httpHeaderName: `httpHeaderName${number}`]: string | undefined;
 
   evidentlyPaths?: string[];
@@ -188,6 +193,8 @@ export interface DteTrustOptions extends DataSourceJsonData {
 
   /** Compliance rules (YAML) added to or overriding the default rule pack. */
   policyRules?: string;
+  /** A YAML file of compliance rules on the Grafana server. */
+  policyRulesFile?: string;
   defaultModel?: string;
 }
 

@@ -76,6 +76,19 @@ export function ConfigEditor(props: Props) {
           />
         </InlineField>
         <InlineField
+          label="UI URL for links"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="mlflow-ui-url"
+          tooltip="Base URL of the MLflow UI in evidence links, when browsers reach MLflow at another address than Grafana does. Empty uses the tracking URL."
+        >
+          <Input
+            id="mlflow-ui-url"
+            value={jsonData.mlflowUiUrl ?? ''}
+            width={WIDTH}
+            onChange={(e) => setJson('mlflowUiUrl', e.currentTarget.value)}
+          />
+        </InlineField>
+        <InlineField
           label="Authentication"
           labelWidth={LABEL_WIDTH}
           tooltip="Databricks-hosted MLflow: bearer token with a personal access token"
@@ -178,7 +191,7 @@ export function ConfigEditor(props: Props) {
           label="Timeout (seconds)"
           labelWidth={LABEL_WIDTH}
           htmlFor="timeout-seconds"
-          tooltip="Per upstream request"
+          tooltip="Limit for one query or health check"
         >
           <Input
             id="timeout-seconds"
@@ -190,9 +203,25 @@ export function ConfigEditor(props: Props) {
             onChange={(e) => setJson('timeoutSeconds', numberOrUndefined(e.currentTarget.value))}
           />
         </InlineField>
+        <InlineField
+          label="Max concurrent requests"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="mlflow-max-concurrency"
+          tooltip="Requests in flight toward MLflow"
+        >
+          <Input
+            id="mlflow-max-concurrency"
+            type="number"
+            min={1}
+            value={jsonData.mlflowMaxConcurrency ?? ''}
+            placeholder="4"
+            width={12}
+            onChange={(e) => setJson('mlflowMaxConcurrency', numberOrUndefined(e.currentTarget.value))}
+          />
+        </InlineField>
       </FieldSet>
 
-      <FieldSet label="Extra HTTP headers">
+      <FieldSet label="MLflow HTTP headers">
         <HeadersEditor {...props} />
       </FieldSet>
 
@@ -291,12 +320,12 @@ export function ConfigEditor(props: Props) {
           label="MLflow metric key pattern"
           labelWidth={LABEL_WIDTH}
           htmlFor="fairlearn-key-pattern"
-          tooltip="Regular expression with named groups (metric, sensitive_feature, group) for MLflow metric keys that carry the group"
+          tooltip="Go regular expression for MLflow metric keys that carry the group: named groups (?P<group>) and (?P<metric>) are required, (?P<sensitive_feature>) is optional. Empty uses the default shown."
         >
           <Input
             id="fairlearn-key-pattern"
             value={jsonData.fairlearnMetricKeyPattern ?? ''}
-            placeholder="^fairness/(?P<metric>[^/]+)/(?P<sensitive_feature>[^/]+)/(?P<group>.+)$"
+            placeholder="^fairness_group_(?P<group>[^_]+)_(?P<metric>.+)$"
             width={WIDTH}
             onChange={(e) => setJson('fairlearnMetricKeyPattern', e.currentTarget.value)}
           />
@@ -304,6 +333,20 @@ export function ConfigEditor(props: Props) {
       </FieldSet>
 
       <FieldSet label="Compliance">
+        <InlineField
+          label="Rules file"
+          labelWidth={LABEL_WIDTH}
+          htmlFor="policy-rules-file"
+          tooltip="A YAML file of compliance rules on the Grafana server"
+        >
+          <Input
+            id="policy-rules-file"
+            value={jsonData.policyRulesFile ?? ''}
+            placeholder="/etc/grafana/dte-trust-rules.yaml"
+            width={WIDTH}
+            onChange={(e) => setJson('policyRulesFile', e.currentTarget.value)}
+          />
+        </InlineField>
         <InlineField
           label="Policy rules (YAML)"
           labelWidth={LABEL_WIDTH}
@@ -315,7 +358,9 @@ export function ConfigEditor(props: Props) {
             value={jsonData.policyRules ?? ''}
             rows={10}
             cols={80}
-            placeholder={'rules:\n  - id: owner-tag\n    severity: error\n    expr: has(model.tags.owner)'}
+            placeholder={
+              'rules:\n  - id: fairness-demographic-parity   # override a default rule\n    params:\n      max: 0.05\n  - id: model-card\n    title: Model card linked\n    severity: warning\n    expr: has(model.tags.model_card)'
+            }
             onChange={(e) => setJson('policyRules', e.currentTarget.value)}
           />
         </InlineField>
