@@ -1,0 +1,147 @@
+package mlflow
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+)
+
+// Float is a double as MLflow writes it in JSON: a number, or one of the protobuf JSON strings
+// "NaN", "Infinity" and "-Infinity", or (from some MLflow-compatible servers) a number in a string.
+// Responses are also cleaned of bare NaN/Infinity tokens before decoding (see sanitizeNonFinite),
+// because the Flask endpoints that bypass protobuf write them.
+type Float float64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (f *Float) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] != '"' {
+		if string(b) == "null" {
+			*f = Float(math.NaN())
+			return nil
+		}
+		v, err := strconv.ParseFloat(string(b), 64)
+		if err != nil {
+			return fmt.Errorf("mlflow: cannot read number %s", b)
+		}
+		*f = Float(v)
+		return nil
+	}
+	s := string(bytes.Trim(b, `"`))
+	switch s {
+	case "NaN", "nan":
+		*f = Float(math.NaN())
+	case "Infinity", "inf", "+Infinity":
+		*f = Float(math.Inf(1))
+	case "-Infinity", "-inf":
+		*f = Float(math.Inf(-1))
+	default:
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			return fmt.Errorf("mlflow: cannot read number %q", s)
+		}
+		*f = Float(v)
+	}
+	return nil
+}
+
+// Int64 is an int64 as MLflow writes it in JSON: a number on modern servers, a string on old
+// servers and some MLflow-compatible ones (protobuf's int64 JSON rule).
+type Int64 int64
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (i *Int64) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		b = b[1 : len(b)-1]
+	}
+	if len(b) == 0 || string(b) == "null" {
+		*i = 0
+		return nil
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		// A double where an int64 is expected (3.0, 1.7e12) still has an integer meaning.
+		fv, ferr := strconv.ParseFloat(string(b), 64)
+		if ferr != nil || math.IsNaN(fv) || math.IsInf(fv, 0) {
+			return fmt.Errorf("mlflow: cannot read integer %s", b)
+		}
+		v = int64(fv)
+	}
+	*i = Int64(v)
+	return nil
+}
+
+// String is a JSON string that also accepts a number: model versions and experiment ids are
+// strings in MLflow's protos, but MLflow-compatible servers sometimes send numbers.
+type String string
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (s *String) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '"' {
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*s = String(v)
+		return nil
+	}
+	if string(b) == "null" {
+		*s = ""
+		return nil
+	}
+	*s = String(b)
+	return nil
+}
+
+// sanitizeNonFinite rewrites the bare NaN, Infinity and -Infinity tokens that Python's json module
+// writes (not valid JSON) as the quoted forms Float understands. Text inside strings is left alone.
+// The input is returned unchanged (no copy) when it holds no such token.
+func sanitizeNonFinite(b []byte) []byte {
+	if !bytes.Contains(b, []byte("NaN")) && !bytes.Contains(b, []byte("Infinity")) {
+		return b
+	}
+	var out []byte
+	inString, escaped := false, false
+	last := 0
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inString = true
+		case 'N', 'I', '-':
+			var tok string
+			switch {
+			case bytes.HasPrefix(b[i:], []byte("NaN")):
+				tok = "NaN"
+			case bytes.HasPrefix(b[i:], []byte("Infinity")):
+				tok = "Infinity"
+			case bytes.HasPrefix(b[i:], []byte("-Infinity")):
+				tok = "-Infinity"
+			default:
+				continue
+			}
+			out = append(out, b[last:i]...)
+			out = append(out, '"')
+			out = append(out, tok...)
+			out = append(out, '"')
+			i += len(tok) - 1
+			last = i + 1
+		}
+	}
+	if out == nil {
+		return b
+	}
+	return append(out, b[last:]...)
+}

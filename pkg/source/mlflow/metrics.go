@@ -1,0 +1,245 @@
+package mlflow
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+)
+
+// Limits of the history endpoints (mlflow/server/handlers.py).
+const (
+	maxBulkRuns       = 100   // run ids per get-history-bulk call (older servers: 20)
+	oldMaxBulkRuns    = 20    // what servers before MLflow 2.10 accept
+	bulkMaxResults    = 25000 // values per get-history-bulk answer, across all its runs
+	historyMaxResults = 25000 // page size of get-history
+)
+
+// bulkPath is the multi-run full-history endpoint. It exists only under /ajax-api (the UI's prefix),
+// not on Databricks, and not on old servers.
+const bulkPath = "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
+
+// errBulkUnsupported means the server has no usable get-history-bulk endpoint.
+var errBulkUnsupported = errors.New("get-history-bulk not supported")
+
+// GetMetricHistory returns the full history of metric key of one run, following pages when the
+// server paginates (MLflow 3); RunID is set on every value.
+func (c *Client) GetMetricHistory(ctx context.Context, runID, key string) ([]Metric, error) {
+	var out []Metric
+	token := ""
+	for {
+		q := url.Values{"run_id": {runID}, "metric_key": {key}, "max_results": {strconv.Itoa(historyMaxResults)}}
+		if token != "" {
+			q.Set("page_token", token)
+		}
+		var page struct {
+			Metrics       []Metric `json:"metrics"`
+			NextPageToken string   `json:"next_page_token"`
+		}
+		if err := c.call(ctx, api2(http.MethodGet, "metrics/get-history", q, nil), &page); err != nil {
+			return nil, err
+		}
+		if out == nil {
+			out = page.Metrics
+		} else {
+			out = append(out, page.Metrics...)
+		}
+		if page.NextPageToken == "" || page.NextPageToken == token || len(page.Metrics) == 0 {
+			break
+		}
+		token = page.NextPageToken
+	}
+	for i := range out {
+		out[i].RunID = runID
+		if out[i].Key == "" {
+			out[i].Key = key
+		}
+	}
+	return out, nil
+}
+
+// MetricHistories returns the full history of metric key for every run of runIDs, with RunID set
+// on each value. It asks the bulk endpoint /ajax-api/2.0/mlflow/metrics/get-history-bulk for up to
+// 100 runs per call when the server has it, and falls back to one get-history call per run when
+// the server answers 404, 405 or 400 there; the outcome is remembered by the client. Calls run
+// concurrently within the client's concurrency bound.
+func (c *Client) MetricHistories(ctx context.Context, runIDs []string, key string) ([]Metric, error) {
+	if len(runIDs) == 0 {
+		return nil, nil
+	}
+	if c.bulk.Load() == bulkNo {
+		return c.historiesPerRun(ctx, runIDs, key)
+	}
+	if c.bulk.Load() == bulkUnknown && len(runIDs) > 1 {
+		// Probe with the first batch alone so that a server without the endpoint costs one failed
+		// call, not one per batch.
+		size := min(int(c.bulkBatch.Load()), len(runIDs))
+		first, err := c.historiesBulk(ctx, runIDs[:size], key)
+		if err != nil {
+			return nil, err
+		}
+		rest, err := c.MetricHistories(ctx, runIDs[size:], key)
+		if err != nil {
+			return nil, err
+		}
+		return append(first, rest...), nil
+	}
+	size := int(c.bulkBatch.Load())
+	batches := (len(runIDs) + size - 1) / size
+	results := make([][]Metric, batches)
+	err := forEach(ctx, batches, c.workers(), func(ctx context.Context, i int) error {
+		ids := runIDs[i*size : min((i+1)*size, len(runIDs))]
+		ms, err := c.historiesBulk(ctx, ids, key)
+		results[i] = ms
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return concat(results), nil
+}
+
+// historiesBulk fetches one batch through the bulk endpoint, handling a truncated answer and
+// falling back to per-run calls when the endpoint is unusable.
+func (c *Client) historiesBulk(ctx context.Context, ids []string, key string) ([]Metric, error) {
+	if c.bulk.Load() == bulkNo {
+		return c.historiesPerRun(ctx, ids, key)
+	}
+	if limit := int(c.bulkBatch.Load()); len(ids) > limit {
+		var out []Metric
+		for start := 0; start < len(ids); start += limit {
+			ms, err := c.historiesBulk(ctx, ids[start:min(start+limit, len(ids))], key)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, ms...)
+		}
+		return out, nil
+	}
+	q := url.Values{"metric_key": {key}, "max_results": {strconv.Itoa(bulkMaxResults)}, "run_id": ids}
+	var resp struct {
+		Metrics []Metric `json:"metrics"`
+	}
+	err := c.call(ctx, &request{method: http.MethodGet, path: bulkPath, name: "metrics/get-history-bulk", query: q, api: true}, &resp)
+	if err != nil {
+		switch status := StatusCode(err); {
+		case status == http.StatusBadRequest && len(ids) > oldMaxBulkRuns:
+			// Servers before 2.10 accept at most 20 run ids; try that size once.
+			c.bulkBatch.Store(oldMaxBulkRuns)
+			return c.historiesBulk(ctx, ids, key)
+		case status == http.StatusNotFound || status == http.StatusMethodNotAllowed || status == http.StatusBadRequest,
+			status >= 200 && status < 300: // an HTML page: a proxy that serves only /api
+			c.bulk.CompareAndSwap(bulkUnknown, bulkNo)
+			return c.historiesPerRun(ctx, ids, key)
+		}
+		return nil, err
+	}
+	c.bulk.CompareAndSwap(bulkUnknown, bulkYes)
+	ms := resp.Metrics
+	for i := range ms {
+		if ms[i].Key == "" {
+			ms[i].Key = key
+		}
+	}
+	if len(ms) < c.bulkLimit {
+		return ms, nil
+	}
+	return c.completeTruncated(ctx, ids, key, ms)
+}
+
+// completeTruncated handles a bulk answer cut at its value limit: the runs seen before the
+// last one in the answer are complete; the rest are fetched again.
+func (c *Client) completeTruncated(ctx context.Context, ids []string, key string, ms []Metric) ([]Metric, error) {
+	last := ms[len(ms)-1].RunID
+	cut := len(ms)
+	seen := map[string]bool{}
+	prev := ""
+	for i := range ms {
+		r := ms[i].RunID
+		if r != prev {
+			if seen[r] || r == "" {
+				// Runs are not grouped: nothing can be trusted as complete.
+				return c.historiesPerRun(ctx, ids, key)
+			}
+			seen[r] = true
+			prev = r
+		}
+		if r == last && cut == len(ms) {
+			cut = i
+		}
+	}
+	out := ms[:cut:cut]
+	delete(seen, last)
+	var rest []string
+	for _, id := range ids {
+		if !seen[id] && id != last {
+			rest = append(rest, id)
+		}
+	}
+	if cut == 0 {
+		// One run alone fills the answer: page through its history.
+		h, err := c.GetMetricHistory(ctx, last, key)
+		if err != nil {
+			return nil, err
+		}
+		out = h
+	} else {
+		rest = append([]string{last}, rest...)
+	}
+	if len(rest) == 0 {
+		return out, nil
+	}
+	more, err := c.historiesBulk(ctx, rest, key)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, more...), nil
+}
+
+// historiesPerRun fetches each run's history with get-history.
+func (c *Client) historiesPerRun(ctx context.Context, ids []string, key string) ([]Metric, error) {
+	results := make([][]Metric, len(ids))
+	err := forEach(ctx, len(ids), c.workers(), func(ctx context.Context, i int) error {
+		ms, err := c.GetMetricHistory(ctx, ids[i], key)
+		if err != nil {
+			if IsNotFound(err) {
+				return nil // a run deleted meanwhile has no history
+			}
+			return err
+		}
+		results[i] = ms
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return concat(results), nil
+}
+
+// BulkHistorySupported reports what the client learnt about the bulk endpoint: true once it
+// answered, false once it was found missing, and ok false while unknown.
+func (c *Client) BulkHistorySupported() (supported, known bool) {
+	switch c.bulk.Load() {
+	case bulkYes:
+		return true, true
+	case bulkNo:
+		return false, true
+	}
+	return false, false
+}
+
+func concat(parts [][]Metric) []Metric {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	if n == 0 {
+		return nil
+	}
+	out := make([]Metric, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
