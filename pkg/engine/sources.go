@@ -5,6 +5,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/policy"
 	"github.com/dte-trust/dte-trust/pkg/source/evidently"
+	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -15,6 +16,9 @@ type factory func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provi
 
 // factories lists every source the plugin knows, in build order.
 var factories = []factory{
+	func(ctx context.Context, s trust.Settings, _ *Engine) (trust.Provider, error) {
+		return mlflow.NewProvider(ctx, s)
+	},
 	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
 		return evidently.New(ctx, s, e.Provider("mlflow"))
 	},

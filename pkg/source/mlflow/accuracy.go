@@ -1,0 +1,249 @@
+package mlflow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// Collect returns accuracy evidence: the metrics of the selected runs (see selectRuns), every
+// metric key of the runs unless the query lists metrics. By default each metric's full history
+// within the query's time range is read (the bulk history endpoint where the server has it); with
+// history:false only the latest value of each metric from runs/search is used, whatever its age,
+// so that a model's last evaluation stays visible. NaN values are kept.
+//
+// Points of one run share one Labels map: treat point labels as read-only.
+func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Query) (*trust.Evidence, error) {
+	if dim != trust.Accuracy {
+		return &trust.Evidence{}, nil
+	}
+	q = normalize(q)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultAccuracyRuns
+	}
+	sel, err := p.selectRuns(ctx, q, limit, nil)
+	if err != nil {
+		return nil, err
+	}
+	ev := &trust.Evidence{Notices: sel.notices}
+	if len(sel.targets) == 0 {
+		return ev, nil
+	}
+	var pts []trust.Point
+	if q.WantsHistory() {
+		pts, err = p.historyPoints(ctx, q, sel)
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		pts = latestPoints(q, sel)
+	}
+	ev.Points = pts
+	p.noteMissingMetrics(q, sel, ev)
+	if len(pts) == 0 && len(ev.Notices) == 0 && q.WantsHistory() {
+		ev.Info(trust.SourceMLflow, "", "no metric values of %s in the time range", sel.scope)
+	}
+	return ev, nil
+}
+
+// latestMetrics are the latest values a target offers: the run's, or the logged model's.
+func (t *target) latestMetrics() []Metric {
+	if t.run != nil {
+		return t.run.Data.Metrics
+	}
+	if t.logged != nil {
+		return t.logged.Data.Metrics
+	}
+	return nil
+}
+
+// latestPoints turns the latest metric values of the runs into points.
+func latestPoints(q *trust.Query, sel *selection) []trust.Point {
+	n := 0
+	for _, t := range sel.targets {
+		n += len(t.latestMetrics())
+	}
+	pts := make([]trust.Point, 0, n)
+	for _, t := range sel.targets {
+		ms := t.latestMetrics()
+		for i := range ms {
+			m := &ms[i]
+			if !q.WantsMetric(m.Key) || !t.keeps(m) {
+				continue
+			}
+			pts = append(pts, t.point(m))
+		}
+	}
+	return pts
+}
+
+func (t *target) point(m *Metric) trust.Point {
+	return trust.Point{
+		Time:      m.Time(),
+		Dimension: trust.Accuracy,
+		Metric:    m.Key,
+		Value:     float64(m.Value),
+		Labels:    t.labelsFor(m.DatasetName),
+		Link:      t.link,
+	}
+}
+
+// historyPoints reads the full history of every selected metric of the runs, one key at a time
+// across all runs (the bulk endpoint takes one key and up to 100 runs per call).
+func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selection) ([]trust.Point, error) {
+	keyRuns := map[string][]string{}
+	byRun := map[string][]*target{}
+	var loggedOnly []*target
+	for _, t := range sel.targets {
+		if t.run == nil {
+			loggedOnly = append(loggedOnly, t)
+			continue
+		}
+		id := t.run.Info.ID()
+		first := len(byRun[id]) == 0
+		byRun[id] = append(byRun[id], t)
+		if !first {
+			continue
+		}
+		for i := range t.run.Data.Metrics {
+			k := t.run.Data.Metrics[i].Key
+			if q.WantsMetric(k) {
+				keyRuns[k] = append(keyRuns[k], id)
+			}
+		}
+	}
+	keys := make([]string, 0, len(keyRuns))
+	for k := range keyRuns {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+
+	// The bulk endpoint drops MLflow 3's model_id and dataset_name; runs whose values carry them
+	// are read with get-history, which keeps them.
+	exact := map[string]bool{}
+	for id, ts := range byRun {
+		exact[id] = needsExactHistory(ts)
+	}
+
+	perKey := make([][]trust.Point, len(keys))
+	err := forEach(ctx, len(keys), len(keys), func(ctx context.Context, i int) error {
+		var bulk, single []string
+		for _, id := range keyRuns[keys[i]] {
+			if exact[id] {
+				single = append(single, id)
+			} else {
+				bulk = append(bulk, id)
+			}
+		}
+		ms, err := p.c.MetricHistories(ctx, bulk, keys[i])
+		if err != nil {
+			return err
+		}
+		if len(single) > 0 {
+			more, err := p.c.historiesPerRun(ctx, single, keys[i])
+			if err != nil {
+				return err
+			}
+			ms = append(ms, more...)
+		}
+		pts := make([]trust.Point, 0, len(ms))
+		for j := range ms {
+			m := &ms[j]
+			t0 := m.Time()
+			if !q.InRange(t0) {
+				continue
+			}
+			for _, t := range byRun[m.RunID] {
+				if t.keeps(m) {
+					pts = append(pts, t.point(m))
+				}
+			}
+		}
+		perKey[i] = pts
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	n := 0
+	for _, pk := range perKey {
+		n += len(pk)
+	}
+	out := make([]trust.Point, 0, n)
+	for _, pk := range perKey {
+		out = append(out, pk...)
+	}
+	// Logged models without a run have no history: their latest values stand in for it.
+	for _, t := range loggedOnly {
+		for i := range t.logged.Data.Metrics {
+			m := &t.logged.Data.Metrics[i]
+			if q.WantsMetric(m.Key) && q.InRange(m.Time()) {
+				out = append(out, t.point(m))
+			}
+		}
+	}
+	return out, nil
+}
+
+// needsExactHistory reports whether a run's values are tied to MLflow 3 logged models or datasets.
+func needsExactHistory(ts []*target) bool {
+	for _, t := range ts {
+		if t.modelID() != "" {
+			return true
+		}
+		for i := range t.run.Data.Metrics {
+			if m := &t.run.Data.Metrics[i]; m.ModelID != "" || m.DatasetName != "" {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noteMissingMetrics warns about requested metrics no selected run has, listing what exists.
+func (p *Provider) noteMissingMetrics(q *trust.Query, sel *selection, ev *trust.Evidence) {
+	if len(q.Metrics) == 0 {
+		return
+	}
+	have := map[string]bool{}
+	for _, t := range sel.targets {
+		for _, m := range t.latestMetrics() {
+			have[m.Key] = true
+		}
+	}
+	var missing []string
+	for _, m := range q.Metrics {
+		if !have[m] {
+			missing = append(missing, m)
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	avail := make([]string, 0, len(have))
+	for k := range have {
+		avail = append(avail, k)
+	}
+	sort.Strings(avail)
+	if len(avail) > 20 {
+		avail = append(avail[:20], "...")
+	}
+	msg := fmt.Sprintf("no selected run of %s has metric %s", sel.scope, quoteList(missing))
+	if len(avail) > 0 {
+		msg += " (metrics found: " + strings.Join(avail, ", ") + ")"
+	}
+	ev.Warn(trust.SourceMLflow, "", "%s", msg)
+}
+
+// normalize returns a copy of q with Grafana's "All" values cleared from the model fields.
+func normalize(q *trust.Query) *trust.Query {
+	c := *q
+	c.Model = cleanVar(c.Model)
+	c.Version = cleanVar(c.Version)
+	c.Alias = cleanVar(c.Alias)
+	return &c
+}

@@ -1,0 +1,444 @@
+package mlflow
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+// DefaultAccuracyRuns is the number of runs an accuracy query selected by experiment reads when the
+// query sets no limit.
+const DefaultAccuracyRuns = 100
+
+// maxExperimentsPerSearch bounds the experiment ids of one runs/search call (Databricks refuses
+// long lists).
+const maxExperimentsPerSearch = 100
+
+// target is one run a query covers and the labels its points carry. A run that is the source of
+// several selected model versions appears once per version.
+type target struct {
+	run     *Run          // nil for an MLflow 3 logged model without a source run
+	logged  *LoggedModel  // the version's logged model when it has no run
+	version *ModelVersion // nil when selected by experiment
+	alias   string        // the alias the version was selected by
+	exp     string        // experiment name
+	expID   string
+	labels  trust.Labels // shared by all points of the target: read-only
+	link    string
+
+	mu       sync.Mutex
+	datasets map[string]trust.Labels // labels with a dataset label, by dataset name
+}
+
+// runID is the target's run id, or "".
+func (t *target) runID() string {
+	if t.run != nil {
+		return t.run.Info.ID()
+	}
+	if t.logged != nil {
+		return t.logged.Info.SourceRunID
+	}
+	return ""
+}
+
+// modelID is the MLflow 3 logged model the target's version registered, or "".
+func (t *target) modelID() string {
+	if t.version != nil {
+		return t.version.ModelID
+	}
+	return ""
+}
+
+// keeps reports whether a metric value belongs to the target: MLflow 3 metrics logged for another
+// model of the same run do not.
+func (t *target) keeps(m *Metric) bool {
+	id := t.modelID()
+	return id == "" || m.ModelID == "" || m.ModelID == id
+}
+
+// labelsFor returns the labels of a value, with the dataset label when MLflow 3 logged it for a
+// dataset.
+func (t *target) labelsFor(dataset string) trust.Labels {
+	if dataset == "" {
+		return t.labels
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if l, ok := t.datasets[dataset]; ok {
+		return l
+	}
+	l := make(trust.Labels, len(t.labels)+1)
+	for k, v := range t.labels {
+		l[k] = v
+	}
+	l[trust.LabelDataset] = dataset
+	if t.datasets == nil {
+		t.datasets = map[string]trust.Labels{}
+	}
+	t.datasets[dataset] = l
+	return l
+}
+
+// selection is what a query covers.
+type selection struct {
+	targets  []*target
+	notices  []trust.Notice
+	byModel  bool
+	scope    string // what was searched, for messages: `model "x"` or `experiments "a", "b"`
+	expNames map[string]string
+}
+
+func (s *selection) warn(location, format string, args ...any) {
+	s.notices = append(s.notices, trust.Notice{Source: trust.SourceMLflow, Location: location, Message: fmt.Sprintf(format, args...), Warning: true})
+}
+
+func (s *selection) info(format string, args ...any) {
+	s.notices = append(s.notices, trust.Notice{Source: trust.SourceMLflow, Message: fmt.Sprintf(format, args...)})
+}
+
+// selectRuns resolves the runs a query covers: the source runs of a registered model's versions
+// (model with version, alias or neither for all versions), or the runs of experiments (by name,
+// all experiments when none) matching runFilter, most recent first, at most limit (0: all).
+func (p *Provider) selectRuns(ctx context.Context, q *trust.Query, limit int, orderBy []string) (*selection, error) {
+	if q.Model != "" {
+		return p.selectByModel(ctx, q)
+	}
+	return p.selectByExperiments(ctx, q, limit, orderBy)
+}
+
+// selectByExperiments searches the runs of the query's experiments.
+func (p *Provider) selectByExperiments(ctx context.Context, q *trust.Query, limit int, orderBy []string) (*selection, error) {
+	ids, names, err := p.resolveExperiments(ctx, q.Experiments)
+	if err != nil {
+		return nil, err
+	}
+	sel := &selection{expNames: names}
+	if len(q.Experiments) > 0 {
+		sel.scope = "experiments " + quoteList(q.Experiments)
+	} else {
+		sel.scope = "all experiments"
+	}
+	if len(ids) == 0 {
+		sel.info("no experiments at %s", p.c.baseURL)
+		return sel, nil
+	}
+	customOrder := len(orderBy) > 0
+	if !customOrder {
+		orderBy = []string{"attributes.start_time DESC"}
+	}
+	var runs []Run
+	for start := 0; start < len(ids); start += maxExperimentsPerSearch {
+		chunk := ids[start:min(start+maxExperimentsPerSearch, len(ids))]
+		rs, err := p.c.SearchRuns(ctx, RunsSearch{ExperimentIDs: chunk, Filter: q.RunFilter, OrderBy: orderBy, Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, rs...)
+	}
+	if len(ids) > maxExperimentsPerSearch {
+		if !customOrder {
+			sort.SliceStable(runs, func(i, j int) bool { return runs[i].Info.StartTime > runs[j].Info.StartTime })
+		}
+		if limit > 0 && len(runs) > limit {
+			runs = runs[:limit]
+		}
+	}
+	sel.targets = make([]*target, len(runs))
+	for i := range runs {
+		r := &runs[i]
+		expID := string(r.Info.ExperimentID)
+		t := &target{run: r, expID: expID, exp: names[expID]}
+		t.labels = trust.Labels{trust.LabelRunID: r.Info.ID(), trust.LabelSource: trust.SourceMLflow}
+		if t.exp != "" {
+			t.labels[trust.LabelExperiment] = t.exp
+		}
+		t.link = p.c.RunURL(expID, r.Info.ID())
+		sel.targets[i] = t
+	}
+	if len(runs) == 0 {
+		if q.RunFilter != "" {
+			sel.info("no runs in %s match runFilter %q", sel.scope, q.RunFilter)
+		} else {
+			sel.info("no runs in %s", sel.scope)
+		}
+	}
+	return sel, nil
+}
+
+// resolveExperiments maps experiment names to ids (all active experiments when names is empty).
+// An unknown name is an upstream error naming it.
+func (p *Provider) resolveExperiments(ctx context.Context, names []string) (ids []string, byID map[string]string, err error) {
+	byID = map[string]string{}
+	if len(names) == 0 {
+		exps, err := p.c.SearchExperiments(ctx, "")
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, e := range exps {
+			ids = append(ids, string(e.ExperimentID))
+			byID[string(e.ExperimentID)] = e.Name
+		}
+		return ids, byID, nil
+	}
+	exps := make([]*Experiment, len(names))
+	err = forEach(ctx, len(names), p.c.workers(), func(ctx context.Context, i int) error {
+		e, err := p.c.GetExperimentByName(ctx, names[i])
+		exps[i] = e
+		return err
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range exps {
+		id := string(e.ExperimentID)
+		if _, dup := byID[id]; !dup {
+			ids = append(ids, id)
+		}
+		byID[id] = e.Name
+	}
+	return ids, byID, nil
+}
+
+// selectByModel resolves a registered model's versions to their source runs.
+func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selection, error) {
+	versions, alias, err := p.resolveVersions(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	sel := &selection{byModel: true, scope: "model " + quote(q.Model), expNames: map[string]string{}}
+	if len(versions) == 0 {
+		sel.info("registered model %q has no versions", q.Model)
+		return sel, nil
+	}
+
+	// MLflow 3 versions registered from a logged model may carry no run: read the logged model.
+	logged := make([]*LoggedModel, len(versions))
+	err = forEach(ctx, len(versions), p.c.workers(), func(ctx context.Context, i int) error {
+		v := &versions[i]
+		if v.RunID != "" || v.ModelID == "" {
+			return nil
+		}
+		lm, err := p.c.GetLoggedModel(ctx, v.ModelID)
+		if err != nil {
+			if IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		logged[i] = lm
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Source runs, each fetched once.
+	var runIDs []string
+	index := map[string]int{}
+	for i := range versions {
+		id := versions[i].RunID
+		if id == "" && logged[i] != nil {
+			id = logged[i].Info.SourceRunID
+		}
+		if _, ok := index[id]; id != "" && !ok {
+			index[id] = len(runIDs)
+			runIDs = append(runIDs, id)
+		}
+	}
+	runs := make([]*Run, len(runIDs))
+	missing := make([]error, len(runIDs))
+	err = forEach(ctx, len(runIDs), p.c.workers(), func(ctx context.Context, i int) error {
+		r, err := p.c.GetRun(ctx, runIDs[i])
+		if err != nil {
+			if IsNotFound(err) {
+				missing[i] = err
+				return nil
+			}
+			return err
+		}
+		runs[i] = r
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+
+	// Experiment names of the runs.
+	var expIDs []string
+	for _, r := range runs {
+		if r == nil {
+			continue
+		}
+		id := string(r.Info.ExperimentID)
+		if _, ok := sel.expNames[id]; !ok {
+			sel.expNames[id] = ""
+			expIDs = append(expIDs, id)
+		}
+	}
+	for i := range logged {
+		if logged[i] != nil && logged[i].Info.SourceRunID == "" {
+			id := string(logged[i].Info.ExperimentID)
+			if _, ok := sel.expNames[id]; !ok && id != "" {
+				sel.expNames[id] = ""
+				expIDs = append(expIDs, id)
+			}
+		}
+	}
+	names := make([]string, len(expIDs))
+	_ = forEach(ctx, len(expIDs), p.c.workers(), func(ctx context.Context, i int) error {
+		if e, err := p.c.GetExperiment(ctx, expIDs[i]); err == nil {
+			names[i] = e.Name
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	for i, id := range expIDs {
+		sel.expNames[id] = names[i]
+	}
+
+	wantExp := map[string]bool{}
+	for _, e := range q.Experiments {
+		wantExp[e] = true
+	}
+	for i := range versions {
+		v := &versions[i]
+		loc := p.c.ModelVersionURL(v.Name, string(v.Version))
+		t := &target{version: v, alias: alias, link: loc}
+		id := v.RunID
+		if id == "" && logged[i] != nil {
+			id = logged[i].Info.SourceRunID
+		}
+		switch {
+		case id != "":
+			j := index[id]
+			if runs[j] == nil {
+				sel.warn(loc, "source run %s of %s v%s not found (deleted?): skipped", id, v.Name, v.Version)
+				continue
+			}
+			t.run = runs[j]
+			t.expID = string(runs[j].Info.ExperimentID)
+		case logged[i] != nil:
+			t.logged = logged[i]
+			t.expID = string(logged[i].Info.ExperimentID)
+		default:
+			sel.warn(loc, "%s v%s has no source run: no metrics to read", v.Name, v.Version)
+			continue
+		}
+		t.exp = sel.expNames[t.expID]
+		if len(wantExp) > 0 && !wantExp[t.exp] {
+			continue
+		}
+		t.labels = trust.Labels{
+			trust.LabelModel:   v.Name,
+			trust.LabelVersion: string(v.Version),
+			trust.LabelSource:  trust.SourceMLflow,
+		}
+		if alias != "" {
+			t.labels[trust.LabelAlias] = alias
+		}
+		if rid := t.runID(); rid != "" {
+			t.labels[trust.LabelRunID] = rid
+		}
+		if t.exp != "" {
+			t.labels[trust.LabelExperiment] = t.exp
+		}
+		sel.targets = append(sel.targets, t)
+	}
+	return sel, nil
+}
+
+// resolveVersions returns the versions a query selects: by alias, by version (a list is allowed,
+// "1,2" or "{1,2}" as Grafana writes multi-value variables), or all versions of the model, in
+// version order. The alias is returned when the selection was by alias.
+func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query) ([]ModelVersion, string, error) {
+	if alias := cleanVar(q.Alias); alias != "" {
+		v, err := p.c.GetModelVersionByAlias(ctx, q.Model, alias)
+		if err != nil {
+			return nil, "", err
+		}
+		return []ModelVersion{*v}, alias, nil
+	}
+	if vs := splitVar(q.Version); len(vs) > 0 {
+		out := make([]ModelVersion, len(vs))
+		err := forEach(ctx, len(vs), p.c.workers(), func(ctx context.Context, i int) error {
+			v, err := p.c.GetModelVersion(ctx, q.Model, vs[i])
+			if err != nil {
+				return err
+			}
+			out[i] = *v
+			return nil
+		})
+		if err != nil {
+			return nil, "", err
+		}
+		sortVersions(out)
+		return out, "", nil
+	}
+	vs, err := p.c.SearchModelVersions(ctx, NameFilter(q.Model))
+	if err != nil {
+		return nil, "", err
+	}
+	if len(vs) == 0 {
+		if _, err := p.c.GetRegisteredModel(ctx, q.Model); err != nil {
+			return nil, "", err
+		}
+	}
+	sortVersions(vs)
+	return vs, "", nil
+}
+
+// sortVersions orders versions by model name, then numerically by version.
+func sortVersions(vs []ModelVersion) {
+	sort.SliceStable(vs, func(i, j int) bool {
+		if vs[i].Name != vs[j].Name {
+			return vs[i].Name < vs[j].Name
+		}
+		a, aerr := strconv.Atoi(string(vs[i].Version))
+		b, berr := strconv.Atoi(string(vs[j].Version))
+		if aerr == nil && berr == nil {
+			return a < b
+		}
+		return vs[i].Version < vs[j].Version
+	})
+}
+
+// cleanVar drops the values Grafana sends for an "All" selection.
+func cleanVar(s string) string {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "$__all", "*", "All", "all":
+		return ""
+	}
+	return s
+}
+
+// splitVar splits a single-string field holding several values ("1,2", "{1,2}").
+func splitVar(s string) []string {
+	s = cleanVar(s)
+	if s == "" {
+		return nil
+	}
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "{"), "}")
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = cleanVar(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+func quoteList(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = quote(n)
+	}
+	return strings.Join(q, ", ")
+}
