@@ -115,3 +115,25 @@ func TestParseModelSpec(t *testing.T) {
 		}
 	}
 }
+
+// TestQueryCompliance runs the compliance and trust_score query types through QueryData, as a panel
+// or an alert rule would.
+func TestQueryCompliance(t *testing.T) {
+	t.Chdir("../..")
+	for file, want := range map[string][]string{
+		"testdata/policy/query-compliance.json":  {"(numeric-long)", "compliance_score  credit  3", "drift-share", "warning"},
+		"testdata/policy/query-trust-score.json": {"trust_score", "trust_drift", "churn", "credit"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := runQuery([]string{"--settings", "testdata/policy/settings.json", "--query", file,
+			"--from", "2026-05-01T00:00:00Z", "--to", "2026-06-01T12:00:00Z"}, &stdout, &stderr)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", file, code, stderr.String())
+		}
+		for _, w := range want {
+			if !strings.Contains(stdout.String(), w) {
+				t.Errorf("%s: output lacks %q:\n%s", file, w, stdout.String())
+			}
+		}
+	}
+}

@@ -103,6 +103,9 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 	if len(times) == 0 {
 		times = []time.Time{p.Now()}
 	}
+	sel := *q
+	sel.Model, sel.Version, sel.Alias = single(q.Model), single(q.Version), single(q.Alias)
+	q = &sel
 	run := &Run{Notices: p.Problems()}
 	rules := p.selectedRules(q.Rules)
 	for _, id := range q.Rules {
@@ -134,6 +137,15 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 		run.Evaluations = append(run.Evaluations, ev)
 	}
 	return run, nil
+}
+
+// single reads a single-value selection: Grafana's "All" ($__all, *) selects everything.
+func single(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "$__all" || s == "*" {
+		return ""
+	}
+	return s
 }
 
 func containsRule(rules []*Rule, id string) bool {
@@ -225,7 +237,15 @@ func (p *Provider) subjects(ctx context.Context, q *trust.Query, dims []trust.Di
 		return subjects, notes.list(), ctx.Err()
 	}
 
-	// No catalog: one request per dimension, versions from the labels.
+	// No catalog: one request per dimension, versions from the labels. When the rules read no
+	// evidence, every served dimension is still read to find the versions.
+	if len(dims) == 0 {
+		for _, d := range EvidenceDimensions {
+			if p.served()[d] {
+				dims = append(dims, d)
+			}
+		}
+	}
 	byKey := map[[2]string]*subject{}
 	perDim := map[trust.Dimension]map[[2]string][]trust.Point{}
 	for _, d := range dims {
@@ -356,6 +376,9 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 	modelVal := types.DefaultTypeAdapter.NativeToValue(model)
 	evidenceVal := types.DefaultTypeAdapter.NativeToValue(evidence)
 	for _, r := range rules {
+		if !r.Scope.matchesName(s.mv.Name) {
+			continue
+		}
 		if !s.registered && r.Scope.needsRegistry() {
 			vr.Results = append(vr.Results, RuleResult{Rule: r, Outcome: Unknown, Link: s.mv.Link,
 				Reason: "the rule's scope needs registry metadata (aliases, stage or tags): no model registry is configured"})
@@ -376,9 +399,9 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		case err != nil:
 			res.Outcome, res.Reason = Unknown, p.unknownReason(r, err, root, s, t)
 		case out == types.True:
-			res.Outcome, res.Reason = Pass, observed(r, root)
+			res.Outcome, res.Reason = Pass, observed(r, root, "the expression is true")
 		case out == types.False:
-			res.Outcome, res.Reason = Fail, observed(r, root)
+			res.Outcome, res.Reason = Fail, observed(r, root, "the expression is false")
 		default:
 			res.Outcome, res.Reason = Unknown, fmt.Sprintf("the expression returned %v (%s), not a bool", out, out.Type())
 		}
@@ -391,7 +414,8 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 const maxObserved = 6
 
 // observed renders the values the rule read: "evidence.fairness.age = 3d 2h, params.max_age_days = 30".
-func observed(r *Rule, root map[string]any) string {
+// When the rule reads no context, it says so with fallback.
+func observed(r *Rule, root map[string]any, fallback string) string {
 	var parts []string
 	for _, rf := range r.refs {
 		if len(parts) == maxObserved {
@@ -409,7 +433,7 @@ func observed(r *Rule, root map[string]any) string {
 		}
 	}
 	if len(parts) == 0 {
-		return "the expression is " + "false"
+		return fallback
 	}
 	return strings.Join(parts, ", ")
 }

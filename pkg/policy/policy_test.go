@@ -368,3 +368,40 @@ func TestStepTimes(t *testing.T) {
 		}
 	}
 }
+
+func TestScope(t *testing.T) {
+	mv := &trust.ModelVersion{Name: "credit-eu", Aliases: []string{"champion"}, Stage: "Production", Tags: map[string]string{"risk_level": "high", "team": "x"}}
+	for _, tc := range []struct {
+		scope Scope
+		want  bool
+	}{
+		{Scope{}, true},
+		{Scope{Models: []string{"fraud", "credit-*"}}, true},
+		{Scope{Models: []string{"credit"}}, false},
+		{Scope{Aliases: []string{"challenger", "champion"}}, true},
+		{Scope{Aliases: []string{"challenger"}}, false},
+		{Scope{Stages: []string{"production"}}, true},
+		{Scope{Stages: []string{"Staging"}}, false},
+		{Scope{Tags: map[string]string{"risk_level": "high", "team": "*"}}, true},
+		{Scope{Tags: map[string]string{"risk_level": "low"}}, false},
+		{Scope{Tags: map[string]string{"owner": "*"}}, false},
+		{Scope{Models: []string{"credit-*"}, Stages: []string{"Staging"}}, false},
+	} {
+		if got := tc.scope.matches(mv); got != tc.want {
+			t.Errorf("%+v: %v", tc.scope, got)
+		}
+	}
+	if err := (&Scope{Models: []string{"credit-["}}).validate(); err == nil {
+		t.Error("bad pattern accepted")
+	}
+}
+
+func TestRulesWithoutEvidenceStillFindVersionsWithoutCatalog(t *testing.T) {
+	f := newFixture()
+	f.noCatalog = true
+	p, _, _ := f.provider()
+	run, err := p.Evaluate(context.Background(), &trust.Query{Rules: []string{"owner-tag"}}, []time.Time{testNow})
+	if err != nil || len(run.Evaluations[0].Versions) != 1 {
+		t.Fatalf("%v %+v", err, run)
+	}
+}

@@ -55,12 +55,17 @@ func (s *Scope) needsRegistry() bool {
 	return len(s.Aliases) > 0 || len(s.Stages) > 0 || len(s.Tags) > 0
 }
 
+// matchesName reports whether a model name matches the scope's name patterns.
+func (s *Scope) matchesName(name string) bool {
+	return len(s.Models) == 0 || slices.ContainsFunc(s.Models, func(p string) bool {
+		ok, _ := path.Match(p, name)
+		return ok
+	})
+}
+
 // matches reports whether the model version mv is in scope.
 func (s *Scope) matches(mv *trust.ModelVersion) bool {
-	if len(s.Models) > 0 && !slices.ContainsFunc(s.Models, func(p string) bool {
-		ok, _ := path.Match(p, mv.Name)
-		return ok
-	}) {
+	if !s.matchesName(mv.Name) {
 		return false
 	}
 	if len(s.Aliases) > 0 && !slices.ContainsFunc(s.Aliases, func(a string) bool { return slices.Contains(mv.Aliases, a) }) {
