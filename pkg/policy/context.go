@@ -282,7 +282,14 @@ func formatValue(v any) string {
 		}
 		return "[" + strings.Join(x, ", ") + "]"
 	case []any:
-		return fmt.Sprintf("[%d entries]", len(x))
+		if len(x) > 6 {
+			return fmt.Sprintf("[%d entries]", len(x))
+		}
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = formatValue(e)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
 	case map[string]string:
 		return fmt.Sprintf("{%d entries}", len(x))
 	case map[string]any:
