@@ -316,13 +316,24 @@ func (p *Provider) points(r *Report, o origin, dim trust.Dimension, f *filter) [
 
 // filter holds the query's filters in the form this source applies them.
 type filter struct {
-	q        *trust.Query
-	projects []string
-	features []string
+	q              *trust.Query
+	model, version string
+	projects       []string
+	features       []string
 }
 
 func newFilter(q *trust.Query) *filter {
-	return &filter{q: q, projects: splitCSV(q.Project), features: splitCSV(q.Feature)}
+	return &filter{q: q, model: single(q.Model), version: single(q.Version), projects: splitCSV(q.Project), features: splitCSV(q.Feature)}
+}
+
+// single reads a single-value filter; Grafana's "All" ($__all, *) means no filter.
+func single(s string) string {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "$__all", "*", "All", "{}":
+		return ""
+	}
+	return s
 }
 
 // splitCSV reads a single value or a multi-value variable rendered as "a,b" or "{a,b}".
@@ -347,10 +358,10 @@ func (f *filter) keepHeader(pr *project, model, version string) bool {
 	}
 	// header model/version may be empty when the file puts them after the results; the report
 	// filter decides then
-	if f.q.Model != "" && model != "" && model != f.q.Model {
+	if f.model != "" && model != "" && model != f.model {
 		return false
 	}
-	if f.q.Version != "" && version != "" && version != f.q.Version {
+	if f.version != "" && version != "" && version != f.version {
 		return false
 	}
 	return true
@@ -361,10 +372,10 @@ func (f *filter) keepReport(r *Report, pr *project) bool {
 	if !f.keepHeader(pr, r.Model, r.ModelVersion) {
 		return false
 	}
-	if f.q.Model != "" && r.Model != f.q.Model {
+	if f.model != "" && r.Model != f.model {
 		return false
 	}
-	if f.q.Version != "" && r.ModelVersion != f.q.Version {
+	if f.version != "" && r.ModelVersion != f.version {
 		return false
 	}
 	return true

@@ -227,7 +227,7 @@ func (c *uiClient) selectSnapshots(ctx context.Context, q *trust.Query, f *filte
 				continue
 			}
 			model, version := modelOf(stringMap(s.Metadata), tagStrings(s.Tags))
-			if (q.Model != "" && model != q.Model) || (q.Version != "" && version != q.Version) {
+			if (f.model != "" && model != f.model) || (f.version != "" && version != f.version) {
 				continue
 			}
 			items = append(items, uiItem{pr: pr, snap: s, ts: ts})
