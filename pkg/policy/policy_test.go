@@ -405,3 +405,17 @@ func TestRulesWithoutEvidenceStillFindVersionsWithoutCatalog(t *testing.T) {
 		t.Fatalf("%v %+v", err, run)
 	}
 }
+
+// TestDocumentedSeriesFilter keeps the docs' example of judging only recent series working.
+func TestDocumentedSeriesFilter(t *testing.T) {
+	f := newFixture()
+	f.points = append(f.points, point(trust.Fairness, "demographic_parity_difference", 0.4, testNow.Add(-days(200)), trust.LabelSensitiveFeature, "race"))
+	f.cfg.PolicyRules = `
+- id: recent-parity
+  expr: evidence.fairness.demographic_parity_difference.series.filter(s, now - s.time < days(30)).all(s, s.value <= 0.1)
+`
+	res := evaluate(t, f)
+	if res["fairness-demographic-parity"].Outcome != Fail || res["recent-parity"].Outcome != Pass {
+		t.Fatalf("%+v / %+v", res["fairness-demographic-parity"], res["recent-parity"])
+	}
+}
