@@ -5,6 +5,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/policy"
 	"github.com/dte-trust/dte-trust/pkg/source/evidently"
+	"github.com/dte-trust/dte-trust/pkg/source/fairness"
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -21,6 +22,9 @@ var factories = []factory{
 	},
 	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
 		return evidently.New(ctx, s, e.Provider("mlflow"))
+	},
+	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
+		return fairness.NewProvider(ctx, s, e.Provider("mlflow"))
 	},
 	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
 		return policy.FromSettings(ctx, s, e)

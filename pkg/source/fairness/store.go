@@ -1,0 +1,324 @@
+package fairness
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// maxFileBytes bounds one fairness file or URL body; fairness results are kilobytes.
+const maxFileBytes = 32 << 20
+
+// errNotFairness marks a file that is well-formed but not a fairness result (an unrelated JSON or
+// CSV in a scanned directory): it is reported as information, not as an unreadable file.
+var errNotFairness = errors.New("not a fairness result")
+
+// decoded is what one file or URL yielded.
+type decoded struct {
+	evals []*Evaluation
+	notes []string // non-fatal remarks about the file
+	err   error    // the file could not be used
+}
+
+// decode detects the format of a fairness file and reads it. rel is the path relative to its
+// configured entry (for the CSV column mapping); name is used for the file extension.
+func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, error) {
+	trimmed := strings.TrimSpace(strings.TrimPrefix(string(b[:min(len(b), 64)]), "\xef\xbb\xbf"))
+	ext := strings.ToLower(filepath.Ext(name))
+	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
+	if ext == ".csv" || ext == ".tsv" || (!isJSON && ext != ".json") {
+		t, err := readCSV(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		return readTable(t, p.cfg.CSVColumns.For(filepath.ToSlash(rel)), FormatByGroupCSV)
+	}
+	var top map[string]json.RawMessage
+	if err := decodeJSON(b, &top); err != nil {
+		var list []json.RawMessage
+		if json.Unmarshal(sanitizeNonFinite(b), &list) == nil {
+			return nil, nil, fmt.Errorf("%w: a JSON list", errNotFairness)
+		}
+		return nil, nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	if raw, ok := top["format"]; ok {
+		f, _ := scalarString(raw)
+		if f != FormatDTE {
+			return nil, nil, fmt.Errorf("%w: format %q (this plugin reads %q)", errNotFairness, f, FormatDTE)
+		}
+		e, err := readDTE(b)
+		if err != nil {
+			return nil, nil, err
+		}
+		return []*Evaluation{e}, nil, nil
+	}
+	if st, ok := scalarString(top["schemaType"]); ok {
+		if st != "dashboardDictionary" {
+			return nil, nil, fmt.Errorf("%w: schemaType %q", errNotFairness, st)
+		}
+		return readDashboard(b)
+	}
+	if _, ok := top["columns"]; ok {
+		if _, ok := top["data"]; ok {
+			t, err := readSplitTable(top)
+			if err != nil {
+				return nil, nil, err
+			}
+			return readTable(t, p.cfg.CSVColumns.For(filepath.ToSlash(rel)), FormatLogTable)
+		}
+	}
+	for _, k := range []string{"by_group", "overall", "fairness"} {
+		if _, ok := top[k]; ok {
+			e, notes, err := readCustom(top)
+			if err != nil {
+				return nil, nil, err
+			}
+			return []*Evaluation{e}, notes, nil
+		}
+	}
+	return nil, nil, fmt.Errorf("%w: no format, schemaType, by_group, overall or fairness key", errNotFairness)
+}
+
+// cacheEntry is a parsed file, valid while its modification time and size are unchanged.
+type cacheEntry struct {
+	mod  time.Time
+	size int64
+	res  decoded
+}
+
+// fileCache keeps parsed files between queries.
+type fileCache struct {
+	mu      sync.Mutex
+	entries map[string]cacheEntry
+}
+
+func (c *fileCache) get(path string, info fs.FileInfo) (decoded, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[path]
+	if !ok || !e.mod.Equal(info.ModTime()) || e.size != info.Size() {
+		return decoded{}, false
+	}
+	return e.res, true
+}
+
+func (c *fileCache) put(path string, info fs.FileInfo, res decoded) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]cacheEntry{}
+	}
+	c.entries[path] = cacheEntry{mod: info.ModTime(), size: info.Size(), res: res}
+}
+
+// loaded is the outcome of reading every configured file and URL.
+type loaded struct {
+	evals      []*Evaluation
+	unreadable []string // "location: reason"
+	ignored    []string // well-formed files that are not fairness results
+	noTime     []string // files whose modification time stands in for a missing timestamp
+	notes      []string // "location: remark"
+	files      int      // fairness files and URLs read
+	failed     []error  // configured entries that could not be read at all
+}
+
+// candidate reports whether a file in a scanned directory may hold fairness results.
+func candidate(name string) bool {
+	if strings.HasPrefix(name, ".") {
+		return false
+	}
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json", ".csv", ".tsv":
+		return true
+	}
+	return false
+}
+
+// loadFiles reads every file under the configured fairlearnPaths (directories recursively).
+func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
+	for _, root := range p.cfg.Paths {
+		info, err := os.Stat(root)
+		if err != nil {
+			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, unwrapPathError(err)))
+			continue
+		}
+		if !info.IsDir() {
+			p.loadFile(root, filepath.Base(root), info, out)
+			continue
+		}
+		var files []string
+		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+			if err != nil {
+				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", path, unwrapPathError(err)))
+				return nil
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if d.IsDir() {
+				if path != root && strings.HasPrefix(d.Name(), ".") {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if candidate(d.Name()) {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
+			continue
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			fi, err := os.Stat(f)
+			if err != nil {
+				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", f, unwrapPathError(err)))
+				continue
+			}
+			rel, _ := filepath.Rel(root, f)
+			p.loadFile(f, rel, fi, out)
+		}
+	}
+}
+
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func (p *Provider) loadFile(path, rel string, info fs.FileInfo, out *loaded) {
+	res, ok := p.cache.get(path, info)
+	if !ok {
+		res = p.readFile(path, rel, info)
+		p.cache.put(path, info, res)
+	}
+	out.add(path, res)
+}
+
+func (p *Provider) readFile(path, rel string, info fs.FileInfo) decoded {
+	if info.Size() > maxFileBytes {
+		return decoded{err: fmt.Errorf("larger than %d MiB", maxFileBytes>>20)}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return decoded{err: unwrapPathError(err)}
+	}
+	evals, notes, err := p.decode(path, rel, b)
+	for _, e := range evals {
+		e.Location, e.File = path, path
+		if !e.TimeKnown {
+			e.Time = info.ModTime().UTC()
+		}
+		if e.Link == "" && e.RunID != "" {
+			e.Link = p.runLink(e.ExperimentID, e.RunID)
+		}
+	}
+	return decoded{evals: evals, notes: notes, err: err}
+}
+
+// add records what one location yielded.
+func (out *loaded) add(location string, res decoded) {
+	switch {
+	case errors.Is(res.err, errNotFairness):
+		out.ignored = append(out.ignored, fmt.Sprintf("%s (%v)", location, res.err))
+	case res.err != nil:
+		out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", location, res.err))
+	default:
+		out.files++
+		out.evals = append(out.evals, res.evals...)
+		for _, e := range res.evals {
+			if !e.TimeKnown {
+				out.noTime = append(out.noTime, location)
+				break
+			}
+		}
+	}
+	for _, n := range res.notes {
+		out.notes = append(out.notes, location+": "+n)
+	}
+}
+
+// loadURLs fetches every configured fairlearnUrls entry.
+func (p *Provider) loadURLs(ctx context.Context, out *loaded) {
+	type result struct {
+		url string
+		res decoded
+		err error
+	}
+	results := make([]result, len(p.cfg.URLs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, u := range p.cfg.URLs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			b, err := p.fetch(ctx, u)
+			if err != nil {
+				results[i] = result{url: u, err: err}
+				return
+			}
+			name := u
+			if j := strings.IndexAny(name, "?#"); j >= 0 {
+				name = name[:j]
+			}
+			evals, notes, err := p.decode(name, filepath.Base(name), b)
+			for _, e := range evals {
+				e.Location, e.Link = u, u
+				if !e.TimeKnown {
+					e.Time = time.Now().UTC()
+				}
+			}
+			results[i] = result{url: u, res: decoded{evals: evals, notes: notes, err: err}}
+		}()
+	}
+	wg.Wait()
+	for _, r := range results {
+		if r.err != nil {
+			out.failed = append(out.failed, r.err)
+			continue
+		}
+		out.add(r.url, r.res)
+	}
+}
+
+// fetch downloads one fairness result URL.
+func (p *Provider) fetch(ctx context.Context, u string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, fmt.Errorf("fairlearnUrls entry %s: %w", redact(u), err)
+	}
+	req.Header.Set("Accept", "application/json, text/csv;q=0.9, */*;q=0.5")
+	resp, err := p.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("fairlearnUrls entry %s: %w", redact(u), scrubURLError(err))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return nil, fmt.Errorf("fairlearnUrls entry %s: HTTP %s", redact(u), resp.Status)
+	}
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("fairlearnUrls entry %s: reading the body: %w", redact(u), err)
+	}
+	if len(b) > maxFileBytes {
+		return nil, fmt.Errorf("fairlearnUrls entry %s: larger than %d MiB", redact(u), maxFileBytes>>20)
+	}
+	return b, nil
+}
