@@ -22,7 +22,9 @@ export const ANNOTATION_KIND_OPTIONS: Array<ComboboxOption<AnnotationKind>> = [
 ];
 
 /** Annotation editor: which events to mark on the time axis, optionally for one model. */
-export function AnnotationQueryEditor({ query, onChange, datasource }: Props) {
+export function AnnotationQueryEditor({ query: stored, onChange, datasource }: Props) {
+  // A new annotation has no target yet.
+  const query: TrustQuery = stored ?? { refId: 'Anno' };
   const kind = query.annotation ?? AnnotationKind.ModelVersions;
   const update = (patch: Partial<TrustQuery>) =>
     onChange({ ...query, ...patch, queryType: QueryType.Annotations, annotation: patch.annotation ?? kind });

@@ -82,4 +82,9 @@ describe('VariableQueryEditor', () => {
     expect(screen.getByLabelText('Sensitive feature')).toBeInTheDocument();
     expect(screen.getByLabelText('Model')).toBeInTheDocument();
   });
+
+  it('starts from a models variable when the stored query is not an object', () => {
+    setup('' as unknown as TrustQuery);
+    expect(screen.getByLabelText('List')).toHaveValue('Models');
+  });
 });

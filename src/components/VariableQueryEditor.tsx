@@ -35,7 +35,9 @@ const MODEL_FILTERED: VariableKind[] = [
 ];
 
 /** Template variable editor: the variable kind and, for some kinds, the model or experiments it lists for. */
-export function VariableQueryEditor({ query, onChange, datasource }: Props) {
+export function VariableQueryEditor({ query: stored, onChange, datasource }: Props) {
+  // A variable saved by hand or by an older editor may hold no query object at all.
+  const query: TrustQuery = stored && typeof stored === 'object' ? stored : { refId: 'variable' };
   const kind = query.variable ?? VariableKind.Models;
   const update = (patch: Partial<TrustQuery>) =>
     onChange({ ...query, ...patch, queryType: QueryType.Variable, variable: patch.variable ?? kind });
