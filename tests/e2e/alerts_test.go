@@ -61,9 +61,10 @@ type ruleState struct {
 	LastError      string `json:"lastError"`
 	LastEvaluation string `json:"lastEvaluation"`
 	Alerts         []struct {
-		Labels map[string]string `json:"labels"`
-		State  string            `json:"state"`
-		Value  string            `json:"value"`
+		Labels      map[string]string `json:"labels"`
+		Annotations map[string]string `json:"annotations"`
+		State       string            `json:"state"`
+		Value       string            `json:"value"`
 	} `json:"alerts"`
 }
 
@@ -158,6 +159,27 @@ func TestAlertRules(t *testing.T) {
 			if a.State == "Error" {
 				t.Errorf("rule %q: instance %s is in state Error", r.Title, describe(a.Labels))
 			}
+			// The summary template renders, with the instance's model in it.
+			sum := a.Annotations["summary"]
+			if m := a.Labels["model"]; m != "" && a.State == "Alerting" && !strings.Contains(sum, m) {
+				t.Errorf("rule %q: instance %s: summary %q does not name the model", r.Title, describe(a.Labels), sum)
+			}
+			if strings.Contains(sum, "error executing template") || strings.Contains(sum, "<no value>") {
+				t.Errorf("rule %q: instance %s: summary template failed: %q", r.Title, describe(a.Labels), sum)
+			}
+		}
+	}
+
+	// The annotation templates expanded at every evaluation so far (Grafana logs failures only).
+	if path := os.Getenv("DTE_E2E_GRAFANA_LOG"); path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if strings.Contains(line, "Error in expanding template") && strings.Contains(line, "rule_uid=dte-trust-") {
+				t.Errorf("an alert template failed: %s", line)
+			}
 		}
 	}
 
@@ -237,7 +259,7 @@ func describe(l map[string]string) string {
 }
 
 // TestNoProvisioningErrors: Grafana's log has no error from provisioning (datasources, dashboards,
-// alerting) and did not reject the plugin.
+// alerting) and no rejection of the plugin.
 func TestNoProvisioningErrors(t *testing.T) {
 	path := os.Getenv("DTE_E2E_GRAFANA_LOG")
 	if path == "" {
