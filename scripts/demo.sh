@@ -80,7 +80,7 @@ status() {
 }
 
 start() {
-  local store mlflow_url url t0
+  local store mlflow_url url t0 home
   t0=$(date +%s)
   [[ -f "${PLUGIN_DIST:-dist}/plugin.json" && -f "${PLUGIN_DIST:-dist}/gpx_dte_trust_linux_amd64" ]] ||
     die "the plugin is not built: run \`make demo\` (it builds dist/ first)"
@@ -107,6 +107,23 @@ start() {
     die "Grafana did not start (log: $demo/grafana/grafana.log)"
   fi
   url=http://127.0.0.1:$port
+  home=$(scripts/grafana-build.sh --print-paths | sed -n 's/^GRAFANA_HOME=//p')
+  if ! compgen -G "$home/public/build/*.js" >/dev/null; then
+    cat >&2 <<EOF
+
+##################################################################################################
+## NOTE: this Grafana was built from source WITHOUT its frontend (no public/build): its HTTP API,
+## plugin, provisioning and alerting run, but the web pages at $url are blank.
+## To click through the dashboards use Docker (docker compose up, see docker-compose.yaml) or a
+## Grafana you run yourself with provisioning/. The API works; for example:
+##   curl -su admin:admin $url/api/datasources/uid/dte-trust/health
+##   curl -su admin:admin $url/api/prometheus/grafana/api/v1/rules
+##   curl -su admin:admin -H 'Content-Type: application/json' $url/api/ds/query \\
+##     -d '{"from":"now-1y","to":"now","queries":[{"refId":"A","datasource":{"uid":"dte-trust"},
+##          "queryType":"fairness","format":"latest","metrics":["demographic_parity_difference"]}]}'
+##################################################################################################
+EOF
+  fi
   cat >&2 <<EOF
 
 DTE Trust demo is up ($(($(date +%s) - t0)) s). Log in with admin / admin.
