@@ -100,13 +100,17 @@ func decodeDocument(b []byte) (*document, error) {
 			v, err = s.value()
 			d.Metrics, _ = v.([]any)
 		case "tests":
-			d.Tests, err = s.value()
+			d.Tests, err = decodeTests(s)
 		case "summary":
 			var v any
 			v, err = s.value()
 			d.Summary, _ = v.(map[string]any)
 		case "metric_results":
-			d.MetricResults, err = s.value()
+			if s.peek() == '{' {
+				d.MetricResults, err = decodeResults(s)
+			} else {
+				d.MetricResults, err = s.value()
+			}
 		case "top_level_metrics":
 			var v any
 			v, err = s.value()
@@ -146,19 +150,20 @@ func decodeSuite(s *scanner) (*suite, error) {
 	st := &suite{}
 	err := s.object(func(key []byte) error {
 		var dst *[]any
+		decode := s.value
 		switch string(key) {
 		case "metrics":
 			dst = &st.Metrics
 		case "metric_results":
 			dst = &st.MetricResults
 		case "tests":
-			dst = &st.Tests
+			dst, decode = &st.Tests, func() (any, error) { return decodeTests(s) }
 		case "test_results":
-			dst = &st.TestResults
+			dst, decode = &st.TestResults, func() (any, error) { return decodeTests(s) }
 		default:
 			return s.skip()
 		}
-		v, err := s.value()
+		v, err := decode()
 		*dst, _ = v.([]any)
 		return err
 	})
@@ -287,4 +292,145 @@ func scanHeader(b []byte, whole bool) (h docHeader, ok bool) {
 		return h, false
 	}
 	return h, whole && h.timestamp != ""
+}
+
+// decodeResults reads a SnapshotModel's metric_results (metric id -> typed result) keeping only
+// what the mapping reads: the result type, values, nested value results, and the top level's
+// metric location and tests. Widgets, display names and the nested copies of the location and
+// tests are skipped.
+func decodeResults(s *scanner) (map[string]any, error) {
+	out := map[string]any{}
+	err := s.object(func(key []byte) error {
+		id := string(key)
+		r, err := decodeResult(s, true)
+		out[id] = r
+		return err
+	})
+	return out, err
+}
+
+func decodeResult(s *scanner, top bool) (any, error) {
+	if s.peek() != '{' {
+		return s.value()
+	}
+	m := make(map[string]any, 6)
+	err := s.object(func(key []byte) error {
+		var err error
+		switch k := string(key); k {
+		case "type":
+			m[k], err = s.str()
+		case "value":
+			m[k], err = s.value()
+		case "count", "share", "mean", "std":
+			m[k], err = decodeResult(s, false)
+		case "values", "counts", "shares":
+			if s.peek() != '{' {
+				m[k], err = s.value()
+				return err
+			}
+			labels := map[string]any{}
+			err = s.object(func(label []byte) error {
+				v, err := decodeResult(s, false)
+				labels[string(label)] = v
+				return err
+			})
+			m[k] = labels
+		case "metric_value_location":
+			if !top {
+				return s.skip()
+			}
+			m[k], err = s.value()
+		case "tests":
+			if !top {
+				return s.skip()
+			}
+			m[k], err = decodeTests(s)
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	return m, err
+}
+
+// decodeTests reads a test list (or the fingerprint-keyed object of new-API 0.6.0-0.6.6) keeping
+// per test only what the mapping reads: id, name, status, group, the metric it tests and the
+// column (metric_config.params.column, parameters.column_name).
+func decodeTests(s *scanner) (any, error) {
+	switch s.peek() {
+	case '[':
+		list := []any{}
+		err := s.array(func() error {
+			t, err := decodeTest(s)
+			list = append(list, t)
+			return err
+		})
+		return list, err
+	case '{':
+		byID := map[string]any{}
+		err := s.object(func(key []byte) error {
+			t, err := decodeTest(s)
+			byID[string(key)] = t
+			return err
+		})
+		return byID, err
+	}
+	return s.value()
+}
+
+func decodeTest(s *scanner) (any, error) {
+	if s.peek() != '{' {
+		return s.value()
+	}
+	m := make(map[string]any, 6)
+	// only fields: an object keeping the named keys of the object at the cursor
+	only := func(keys ...string) (map[string]any, error) {
+		if s.peek() != '{' {
+			return nil, s.skip()
+		}
+		o := map[string]any{}
+		err := s.object(func(key []byte) error {
+			for _, k := range keys {
+				if string(key) == k {
+					v, err := s.value()
+					o[k] = v
+					return err
+				}
+			}
+			return s.skip()
+		})
+		return o, err
+	}
+	err := s.object(func(key []byte) error {
+		var err error
+		switch k := string(key); k {
+		case "id", "name", "status", "group":
+			m[k], err = s.value()
+		case "metric_config":
+			if s.peek() != '{' {
+				return s.skip()
+			}
+			mc := map[string]any{}
+			err = s.object(func(key []byte) error {
+				switch string(key) {
+				case "metric_id":
+					v, err := s.value()
+					mc["metric_id"] = v
+					return err
+				case "params":
+					v, err := only("column")
+					mc["params"] = v
+					return err
+				}
+				return s.skip()
+			})
+			m[k] = mc
+		case "parameters":
+			m[k], err = only("column_name")
+		default:
+			err = s.skip()
+		}
+		return err
+	})
+	return m, err
 }

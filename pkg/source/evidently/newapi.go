@@ -20,7 +20,6 @@ type newMetric struct {
 // newTest is one new-API test result.
 type newTest struct {
 	id, name, status, metricID, feature string
-	boundType                           string
 }
 
 // newAPI maps Snapshot.json()/dict()/save_json(): metric_id (0.6.7-0.7.15) or metric_name+config
@@ -75,7 +74,6 @@ func parseNewTests(tests any) []newTest {
 		out = append(out, newTest{
 			id: strOf(tm["id"]), name: strOf(tm["name"]), status: strings.ToUpper(strOf(tm["status"])),
 			metricID: strOf(mc["metric_id"]), feature: strOf(params["column"]),
-			boundType: shortType(strOf(obj(tm["bound_test"])["type"])),
 		})
 	}
 	return out
@@ -141,7 +139,7 @@ var newQualityNames = map[string]string{
 func (m *mapper) newMetrics(ms []newMetric, tests []newTest) {
 	driftTest := map[string]string{}
 	for _, t := range tests {
-		if t.id == "drift" || t.boundType == "ValueDriftBoundTest" {
+		if t.id == "drift" {
 			driftTest[t.metricID] = t.status
 		}
 	}

@@ -70,7 +70,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			for i := range r.Values {
 				v := &r.Values[i]
 				if kind == trust.VarFeatures {
-					if ft := v.Labels[trust.LabelFeature]; ft != "" && f.q.WantsMetric(v.Metric) {
+					if ft := v.Labels.Get(trust.LabelFeature); ft != "" && f.q.WantsMetric(v.Metric) {
 						put(ft, ft)
 					}
 				} else if f.keepValue(v) {
@@ -116,7 +116,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 				cols = v
 			case "drift_detected":
 				if v.Value == 1 {
-					drifted = append(drifted, v.Labels[trust.LabelFeature])
+					drifted = append(drifted, v.Labels.Get(trust.LabelFeature))
 				}
 			}
 		}
@@ -208,7 +208,7 @@ func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
 		}
 	}
 	if p.mlflow != nil {
-		parts = append(parts, fmt.Sprintf("Evidently artifacts of %d MLflow runs", len(p.mlflow.runs)))
+		parts = append(parts, fmt.Sprintf("Evidently artifacts of %d MLflow runs and %d experiments", len(p.mlflow.runs), len(p.mlflow.experiments)))
 	}
 	if len(problems) > 0 {
 		return "", trust.Upstreamf("%s", strings.Join(problems, "; "))

@@ -29,10 +29,13 @@ type Config struct {
 	Workspaces stringList `json:"evidentlyWorkspaces"`
 	UIURL      string     `json:"evidentlyUiUrl"`
 	MaxFileMB  float64    `json:"evidentlyMaxFileMB"`
-	// MLflowRuns lists MLflow run ids whose artifacts hold Evidently JSON; MLflowArtifactPath is
-	// the artifact directory searched in each run (default: the run's root, recursively).
+	// Evidently JSON logged as MLflow run artifacts: explicit run ids, and experiments whose
+	// latest MLflowMaxRuns runs (default 100) are searched; MLflowArtifactPath is the artifact
+	// directory searched in each run (default: all of it, recursively).
 	MLflowRuns         stringList `json:"evidentlyMlflowRuns"`
+	MLflowExperiments  stringList `json:"evidentlyMlflowExperiments"`
 	MLflowArtifactPath string     `json:"evidentlyMlflowArtifactPath"`
+	MLflowMaxRuns      int        `json:"evidentlyMlflowMaxRuns"`
 }
 
 // stringList accepts a JSON list of strings or one string with one entry per line or comma.
@@ -86,7 +89,7 @@ func New(ctx context.Context, s trust.Settings, mlflow trust.Provider) (trust.Pr
 	if err := s.Decode(&cfg); err != nil {
 		return nil, trust.Upstream(fmt.Errorf("evidently settings: %w", err))
 	}
-	if len(cfg.Paths) == 0 && len(cfg.Workspaces) == 0 && cfg.UIURL == "" && len(cfg.MLflowRuns) == 0 {
+	if len(cfg.Paths) == 0 && len(cfg.Workspaces) == 0 && cfg.UIURL == "" && len(cfg.MLflowRuns) == 0 && len(cfg.MLflowExperiments) == 0 {
 		return nil, nil
 	}
 	p, err := NewProvider(cfg, s.Secure["evidentlyUiSecret"], mlflow)
@@ -112,8 +115,8 @@ func NewProvider(cfg Config, uiSecret string, mlflow trust.Provider) (*Provider,
 		}
 		p.ui = ui
 	}
-	if len(cfg.MLflowRuns) > 0 {
-		ms, err := newMLflowSource(mlflow, cfg.MLflowRuns, cfg.MLflowArtifactPath, int64(cfg.MaxFileMB*(1<<20)))
+	if len(cfg.MLflowRuns) > 0 || len(cfg.MLflowExperiments) > 0 {
+		ms, err := newMLflowSource(mlflow, cfg.MLflowRuns, cfg.MLflowExperiments, cfg.MLflowArtifactPath, cfg.MLflowMaxRuns, int64(cfg.MaxFileMB*(1<<20)))
 		if err != nil {
 			return nil, trust.Upstream(err)
 		}
@@ -153,9 +156,10 @@ func extrasOf(q *trust.Query) queryExtras {
 
 // origin says where a report came from, for labels, links and notices.
 type origin struct {
-	location string // file path or URL, for notices
-	project  *project
-	link     string
+	location   string // file path or URL, for notices
+	project    *project
+	link       string
+	experiment string // MLflow experiment of an artifact
 }
 
 // Collect implements trust.EvidenceProvider.
@@ -303,8 +307,11 @@ func (p *Provider) points(r *Report, o origin, dim trust.Dimension, f *filter) [
 		if r.ModelVersion != "" {
 			l[trust.LabelVersion] = r.ModelVersion
 		}
-		for k, val := range v.Labels {
-			l[k] = val
+		if o.experiment != "" {
+			l[trust.LabelExperiment] = o.experiment
+		}
+		for _, x := range v.Labels {
+			l[x.Key] = x.Value
 		}
 		out = append(out, trust.Point{
 			Time: r.Time, Dimension: v.Dim, Metric: v.Metric, Value: v.Value, Labels: l,
@@ -386,7 +393,7 @@ func (f *filter) keepValue(v *Value) bool {
 	if !f.q.WantsMetric(v.Metric) {
 		return false
 	}
-	if len(f.features) > 0 && !contains(f.features, v.Labels[trust.LabelFeature]) {
+	if len(f.features) > 0 && !contains(f.features, v.Labels.Get(trust.LabelFeature)) {
 		return false
 	}
 	return true

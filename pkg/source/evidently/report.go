@@ -2,9 +2,9 @@ package evidently
 
 import (
 	"fmt"
+	"hash/maphash"
 	"math"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -38,9 +38,35 @@ type Value struct {
 	Dim       trust.Dimension
 	Metric    string
 	Value     float64
-	Labels    trust.Labels // feature, method, threshold, test, test_status, quantile, class ...
+	Labels    Labels // feature, method, threshold, test, test_status, quantile, class ...
 	Threshold *float64
 	Status    trust.Status
+}
+
+// Labels are a value's own labels as key, value pairs: a report holds hundreds of values, and a
+// short slice costs far less to build than a map. Points get maps (trust.Labels).
+type Labels []Label
+
+// Label is one label of a value.
+type Label struct{ Key, Value string }
+
+// Get returns the value of key k, or "".
+func (l Labels) Get(k string) string {
+	for _, x := range l {
+		if x.Key == k {
+			return x.Value
+		}
+	}
+	return ""
+}
+
+// Map returns the labels as a map.
+func (l Labels) Map() trust.Labels {
+	m := make(trust.Labels, len(l))
+	for _, x := range l {
+		m[x.Key] = x.Value
+	}
+	return m
 }
 
 // Extra label keys this source adds beside the fixed keys of package trust.
@@ -205,33 +231,44 @@ func formatNum(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 // mapper accumulates the values of one report.
 type mapper struct {
 	r    *Report
-	seen map[string]bool
+	seen map[uint64]struct{} // hashes of dimension, metric and labels already added
+	h    maphash.Hash
 }
 
 // add appends a value unless the same metric and labels were already added (presets repeat the
 // dataset-level drift numbers in DatasetDriftMetric and DataDriftTable).
 func (m *mapper) add(v Value) {
 	if m.seen == nil {
-		m.seen = map[string]bool{}
+		m.seen = make(map[uint64]struct{}, 64)
+		m.h.SetSeed(dedupeSeed)
 	}
-	k := string(v.Dim) + "\x00" + v.Metric
-	keys := make([]string, 0, len(v.Labels))
-	for lk, lv := range v.Labels {
-		if lv == "" {
-			delete(v.Labels, lk)
-			continue
+	h := &m.h
+	h.Reset()
+	h.WriteString(string(v.Dim))
+	h.WriteByte(0)
+	h.WriteString(v.Metric)
+	// labels come from a small fixed set of keys, so a fixed order makes the hash canonical
+	for _, k := range dedupeKeys {
+		if lv := v.Labels.Get(k); lv != "" {
+			h.WriteByte(0)
+			h.WriteString(k)
+			h.WriteByte('=')
+			h.WriteString(lv)
 		}
-		keys = append(keys, lk)
 	}
-	sort.Strings(keys)
-	for _, lk := range keys {
-		k += "\x00" + lk + "=" + v.Labels[lk]
-	}
-	if m.seen[k] {
+	k := h.Sum64()
+	if _, dup := m.seen[k]; dup {
 		return
 	}
-	m.seen[k] = true
+	m.seen[k] = struct{}{}
 	m.r.Values = append(m.r.Values, v)
+}
+
+var dedupeSeed = maphash.MakeSeed()
+
+// dedupeKeys are every label key a mapped value can carry.
+var dedupeKeys = []string{
+	trust.LabelFeature, LabelMethod, LabelThreshold, LabelTest, LabelTestStatus, LabelQuantile, LabelClass, LabelValue, "column_type",
 }
 
 func (m *mapper) unknown(t string) {
@@ -247,10 +284,19 @@ func (m *mapper) finish() {}
 
 // val builds a value; labels are given as key, value pairs.
 func val(dim trust.Dimension, metric string, v float64, kv ...string) Value {
-	l := trust.Labels{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] != "" {
-			l[kv[i]] = kv[i+1]
+	n := 0
+	for i := 1; i < len(kv); i += 2 {
+		if kv[i] != "" {
+			n++
+		}
+	}
+	var l Labels
+	if n > 0 {
+		l = make(Labels, 0, n)
+		for i := 0; i+1 < len(kv); i += 2 {
+			if kv[i+1] != "" {
+				l = append(l, Label{kv[i], kv[i+1]})
+			}
 		}
 	}
 	return Value{Dim: dim, Metric: metric, Value: v, Labels: l}

@@ -47,7 +47,7 @@ func kv(l trust.Labels) string {
 func find(t *testing.T, r *Report, dim trust.Dimension, metric, labels string) Value {
 	t.Helper()
 	for _, v := range r.Values {
-		if v.Dim == dim && v.Metric == metric && kv(v.Labels) == labels {
+		if v.Dim == dim && v.Metric == metric && kv(v.Labels.Map()) == labels {
 			return v
 		}
 	}
@@ -103,7 +103,7 @@ func TestSample01LegacyTestSuite(t *testing.T) {
 	var failing []string
 	for _, v := range r.Values {
 		if v.Metric == "test_failed" && v.Value == 1 {
-			failing = append(failing, v.Labels[LabelTest])
+			failing = append(failing, v.Labels.Get(LabelTest))
 		}
 	}
 	want := "Share of Out-of-Range Values,Share of Out-of-Range Values #3,Share of Out-of-Range Values #5,Share of Out-of-Range Values #6"

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"syscall"
@@ -149,4 +150,41 @@ func TestScale(t *testing.T) {
 		"points": len(ev.Points), "parsed_files": parsed, "max_rss_mb": maxRSSMB(),
 	})
 	fmt.Print("SCALE " + out.String())
+}
+
+func cpuSeconds() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec) + float64(ru.Utime.Usec+ru.Stime.Usec)/1e6
+}
+
+// TestThroughput prints one JSON line with the parse throughput of this package and of a full
+// encoding/json decode over the benchmark corpus, per wall second and per CPU second (the CPU
+// figure holds on a loaded machine, where wall time includes waiting for a core). GOMAXPROCS=1 and
+// a GC before each pass keep the two parsers on equal terms.
+func TestThroughput(t *testing.T) {
+	_, data, total := benchFiles(t)
+	passes := 20
+	measure := func(fn func([]byte) error) (wall, cpu float64) {
+		runtime.GC()
+		c0, w0 := cpuSeconds(), time.Now()
+		for i := 0; i < passes; i++ {
+			for _, d := range data {
+				if err := fn(d); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		mb := float64(total) * float64(passes) / 1e6
+		return mb / time.Since(w0).Seconds(), mb / (cpuSeconds() - c0)
+	}
+	now := time.Now()
+	ours := func(d []byte) error { _, err := Parse(d, now); return err }
+	std := func(d []byte) error { var v any; return json.Unmarshal(d, &v) }
+	res := map[string]any{"bytes": total, "files": len(data), "passes": passes}
+	res["ours_wall"], res["ours_cpu"] = measure(ours)
+	res["std_wall"], res["std_cpu"] = measure(std)
+	var out bytes.Buffer
+	_ = json.NewEncoder(&out).Encode(res)
+	fmt.Print("THROUGHPUT " + out.String())
 }

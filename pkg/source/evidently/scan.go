@@ -299,12 +299,62 @@ func (s *scanner) number() (float64, error) {
 		// a number running into the end of the file means the file was cut
 		return 0, s.eof()
 	}
+	if f, ok := fastFloat(s.b[start:s.i]); ok {
+		return f, nil
+	}
 	f, err := strconv.ParseFloat(string(s.b[start:s.i]), 64)
 	if err != nil {
 		s.i = start
 		return 0, s.errorf("bad number %q", s.b[start:min(start+32, len(s.b))])
 	}
 	return f, nil
+}
+
+// pow10 holds the powers of ten a float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// fastFloat converts a plain decimal ("-12.375", "6179.0") of at most 15 significant digits
+// without an exponent: the integer mantissa and the power of ten are both exact in a float64, so
+// one division rounds correctly (Clinger's fast path), as strconv.ParseFloat would. Anything else
+// is left to strconv.
+func fastFloat(b []byte) (float64, bool) {
+	neg := false
+	if len(b) > 0 && b[0] == '-' {
+		neg = true
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, false
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if mant != 0 || c != '0' {
+				digits++
+			}
+			mant = mant*10 + uint64(c-'0')
+			if frac >= 0 {
+				frac++
+			}
+		case c == '.' && frac < 0 && i > 0:
+			frac = 0
+		default:
+			return 0, false
+		}
+	}
+	if digits > 15 || frac == 0 || frac >= len(pow10) {
+		return 0, false
+	}
+	f := float64(mant)
+	if frac > 0 {
+		f /= pow10[frac]
+	}
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // skip walks past one value of any kind without building it.
@@ -419,6 +469,9 @@ var skipKeys = map[string]bool{
 	"curr_rate_plots_data": true, "ref_rate_plots_data": true, "curr_roc_curve": true, "ref_roc_curve": true,
 	"curr_pr_curve": true, "ref_pr_curve": true, "confusion_matrix": true, "roc_curve": true, "pr_curve": true,
 	"different_missing_values_by_column": true, "html": true,
+	// text and configuration the mapping does not read (test descriptions and their test config)
+	"description": true, "test_config": true, "display_name": true, "bound_test": true,
+	"options": true, "links": true,
 }
 
 // value materialises the value at the cursor as map[string]any, []any, float64, string, bool or
@@ -430,7 +483,7 @@ func (s *scanner) value() (any, error) {
 	}
 	switch c := s.b[s.i]; c {
 	case '{':
-		m := map[string]any{}
+		m := make(map[string]any, 8)
 		err := s.object(func(key []byte) error {
 			if skipKeys[string(key)] {
 				return s.skip()
