@@ -61,7 +61,7 @@ const taggedFilter = "tags.`" + FairnessTag + "` LIKE '%'"
 // what a query reads. At most q.Limit runs are searched (DefaultMLflowRuns when unset). Model and
 // version labels come from the registry.
 func (a *mlflowAdapter) fairnessRuns(ctx context.Context, q *trust.Query) ([]mlRun, error) {
-	if q.Model != "" {
+	if q.Model != "" && !strings.HasPrefix(q.Model, "{") {
 		return a.modelRuns(ctx, q)
 	}
 	filter := q.RunFilter
@@ -118,7 +118,7 @@ func (a *mlflowAdapter) modelRuns(ctx context.Context, q *trust.Query) ([]mlRun,
 	}
 	var out []mlRun
 	for _, v := range vs {
-		if v.RunID == "" || (q.Version != "" && string(v.Version) != q.Version) {
+		if v.RunID == "" || !matchVar(string(v.Version), q.Version) {
 			continue
 		}
 		run, err := a.c.GetRun(ctx, v.RunID)

@@ -259,18 +259,47 @@ func firstFew(list []string, n int) string {
 	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
 }
 
-// wanted reports whether an evaluation matches the query's model, version and time range.
+// cleanQuery returns a copy of q whose model, version, sensitive feature and group filters have
+// Grafana's "All" values ($__all, *) removed.
+func cleanQuery(q *trust.Query) *trust.Query {
+	c := *q
+	c.Model, c.Version = cleanVar(q.Model), cleanVar(q.Version)
+	c.SensitiveFeature, c.Group = cleanVar(q.SensitiveFeature), cleanVar(q.Group)
+	return &c
+}
+
+// cleanVar drops the values Grafana sends for an "All" selection.
+func cleanVar(s string) string {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "$__all", "*", "All", "{}":
+		return ""
+	}
+	return s
+}
+
+// matchVar reports whether v passes a filter: empty passes everything, "{a,b}" (Grafana's
+// multi-value format) any of its values, anything else itself.
+func matchVar(v, filter string) bool {
+	if filter == "" {
+		return true
+	}
+	if strings.HasPrefix(filter, "{") && strings.HasSuffix(filter, "}") {
+		for _, x := range strings.Split(filter[1:len(filter)-1], ",") {
+			if strings.TrimSpace(x) == v {
+				return true
+			}
+		}
+		return false
+	}
+	return v == filter
+}
+
+// wanted reports whether an evaluation matches the query's model, version, sensitive feature and
+// time range (q cleaned by cleanQuery).
 func wanted(e *Evaluation, q *trust.Query) bool {
-	if q.Model != "" && e.Model != q.Model {
-		return false
-	}
-	if q.Version != "" && e.Version != q.Version {
-		return false
-	}
-	if q.SensitiveFeature != "" && e.SensitiveLabel() != q.SensitiveFeature {
-		return false
-	}
-	return q.InRange(e.Time)
+	return matchVar(e.Model, q.Model) && matchVar(e.Version, q.Version) &&
+		matchVar(e.SensitiveLabel(), q.SensitiveFeature) && q.InRange(e.Time)
 }
 
 // Collect implements trust.EvidenceProvider.
@@ -279,6 +308,7 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	if dim != trust.Fairness {
 		return ev, nil
 	}
+	q = cleanQuery(q)
 	l := p.load(ctx, q)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -315,7 +345,7 @@ func (p *Provider) evaluationPoints(e *Evaluation, q *trust.Query, ev *trust.Evi
 		if !q.WantsMetric(pt.Metric) {
 			continue
 		}
-		if q.Group != "" && pt.Labels[trust.LabelGroup] != q.Group {
+		if q.Group != "" && !matchVar(pt.Labels[trust.LabelGroup], q.Group) {
 			continue
 		}
 		applyThreshold(&pt, diffMax, ratioMin)

@@ -395,3 +395,23 @@ func noticeText(ev *trust.Evidence) string {
 	}
 	return b.String()
 }
+
+func TestGrafanaAllAndMultiValues(t *testing.T) {
+	p := newProvider(t, map[string]any{"fairlearnPaths": []string{demoDir}})
+	all := len(collect(t, p, trust.Query{}).Points)
+	for _, q := range []trust.Query{
+		{Model: "$__all", Version: "*", SensitiveFeature: "$__all", Group: "$__all"},
+		{Model: "{churn-predictor,credit-risk-classifier}"},
+	} {
+		if n := len(collect(t, p, q).Points); n != all {
+			t.Errorf("%+v: %d points, want %d", q, n, all)
+		}
+	}
+	if n := len(collect(t, p, trust.Query{Model: "{churn-predictor}", Group: "{F,M}", Metrics: []string{"count"}}).Points); n != 16 {
+		t.Errorf("multi-value group: %d", n)
+	}
+	o, err := p.Options(context.Background(), trust.VarVersions, &trust.Query{Model: "$__all"})
+	if err != nil || len(o) != 2 {
+		t.Errorf("versions of All: %v %v", o, err)
+	}
+}

@@ -22,12 +22,12 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 	if !contains(p.OptionKinds(), kind) {
 		return nil, fmt.Errorf("fairlearn: no %q options", kind)
 	}
+	q = cleanQuery(q)
 	l := p.load(ctx, q)
 	if len(l.evals) == 0 && len(l.failed) > 0 {
 		return nil, trust.Upstream(errors.Join(l.failed...))
 	}
 	filter := *q
-	filter.From, filter.To = q.From, q.To
 	seen := map[string]bool{}
 	var values []string
 	addValue := func(v string) {
@@ -82,6 +82,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 	if kind != trust.AnnotationFairness {
 		return nil, fmt.Errorf("fairlearn: no %q annotations", kind)
 	}
+	q = cleanQuery(q)
 	l := p.load(ctx, q)
 	if len(l.evals) == 0 && len(l.failed) > 0 {
 		return nil, trust.Upstream(errors.Join(l.failed...))
@@ -99,7 +100,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 		em := &emitter{requested: map[string]bool{}}
 		var breaches []string
 		for _, pt := range em.points(e) {
-			if !contains(checked, pt.Metric) || (q.Group != "" && pt.Labels[trust.LabelGroup] != q.Group) {
+			if !contains(checked, pt.Metric) || !matchVar(pt.Labels[trust.LabelGroup], q.Group) {
 				continue
 			}
 			applyThreshold(&pt, diffMax, ratioMin)
