@@ -158,10 +158,35 @@ func (c *Client) call(ctx context.Context, r *request, out any) error {
 			return nil
 		}
 		if err := json.Unmarshal(sanitizeNonFinite(body), out); err != nil {
-			return &Error{Endpoint: r.name, BaseURL: c.baseURL, Message: "the answer is not the JSON MLflow sends: " + c.scrub(oneLine(err.Error(), 200)), Hint: notMLflowHint, Err: err}
+			return c.decodeError(r, err)
 		}
 		return nil
 	})
+}
+
+// callMetrics performs a request answered by {"metrics":[...], "next_page_token":"..."} through the
+// fast decoder, falling back to encoding/json for shapes the fast decoder does not handle.
+func (c *Client) callMetrics(ctx context.Context, r *request) (ms []Metric, next string, err error) {
+	err = c.exchange(ctx, r, func(_ http.Header, body []byte) error {
+		var ok bool
+		if ms, next, ok = decodeMetricsPage(body); ok {
+			return nil
+		}
+		var page struct {
+			Metrics       []Metric `json:"metrics"`
+			NextPageToken string   `json:"next_page_token"`
+		}
+		if err := json.Unmarshal(sanitizeNonFinite(body), &page); err != nil {
+			return c.decodeError(r, err)
+		}
+		ms, next = page.Metrics, page.NextPageToken
+		return nil
+	})
+	return ms, next, err
+}
+
+func (c *Client) decodeError(r *request, err error) error {
+	return &Error{Endpoint: r.name, BaseURL: c.baseURL, Message: "the answer is not the JSON MLflow sends: " + c.scrub(oneLine(err.Error(), 200)), Hint: notMLflowHint, Err: err}
 }
 
 // exchange performs r with retries and hands the body of a 2xx answer to handle. The body is only

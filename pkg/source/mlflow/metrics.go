@@ -33,22 +33,19 @@ func (c *Client) GetMetricHistory(ctx context.Context, runID, key string) ([]Met
 		if token != "" {
 			q.Set("page_token", token)
 		}
-		var page struct {
-			Metrics       []Metric `json:"metrics"`
-			NextPageToken string   `json:"next_page_token"`
-		}
-		if err := c.call(ctx, api2(http.MethodGet, "metrics/get-history", q, nil), &page); err != nil {
+		ms, next, err := c.callMetrics(ctx, api2(http.MethodGet, "metrics/get-history", q, nil))
+		if err != nil {
 			return nil, err
 		}
 		if out == nil {
-			out = page.Metrics
+			out = ms
 		} else {
-			out = append(out, page.Metrics...)
+			out = append(out, ms...)
 		}
-		if page.NextPageToken == "" || page.NextPageToken == token || len(page.Metrics) == 0 {
+		if next == "" || next == token || len(ms) == 0 {
 			break
 		}
-		token = page.NextPageToken
+		token = next
 	}
 	for i := range out {
 		out[i].RunID = runID
@@ -118,10 +115,7 @@ func (c *Client) historiesBulk(ctx context.Context, ids []string, key string) ([
 		return out, nil
 	}
 	q := url.Values{"metric_key": {key}, "max_results": {strconv.Itoa(bulkMaxResults)}, "run_id": ids}
-	var resp struct {
-		Metrics []Metric `json:"metrics"`
-	}
-	err := c.call(ctx, &request{method: http.MethodGet, path: bulkPath, name: "metrics/get-history-bulk", query: q, api: true}, &resp)
+	ms, _, err := c.callMetrics(ctx, &request{method: http.MethodGet, path: bulkPath, name: "metrics/get-history-bulk", query: q, api: true})
 	if err != nil {
 		switch status := StatusCode(err); {
 		case status == http.StatusBadRequest && len(ids) > oldMaxBulkRuns:
@@ -136,7 +130,6 @@ func (c *Client) historiesBulk(ctx context.Context, ids []string, key string) ([
 		return nil, err
 	}
 	c.bulk.CompareAndSwap(bulkUnknown, bulkYes)
-	ms := resp.Metrics
 	for i := range ms {
 		if ms[i].Key == "" {
 			ms[i].Key = key
