@@ -5,6 +5,7 @@ package frames
 import (
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
@@ -107,20 +108,21 @@ func DisplayName(p *trust.Point) string {
 func Timeseries(points []trust.Point) data.Frames {
 	type series struct {
 		first *trust.Point
-		rows  []trust.Point
+		rows  []int // indices into points
 	}
 	index := map[string]*series{}
 	var order []string
+	keyOf := seriesKeyer{}
 	for i := range points {
 		p := &points[i]
-		k := p.SeriesKey()
+		k := keyOf.key(p)
 		s, ok := index[k]
 		if !ok {
 			s = &series{first: p}
 			index[k] = s
 			order = append(order, k)
 		}
-		s.rows = append(s.rows, *p)
+		s.rows = append(s.rows, i)
 	}
 	sort.Strings(order)
 	if len(order) == 0 {
@@ -129,12 +131,12 @@ func Timeseries(points []trust.Point) data.Frames {
 	frames := make(data.Frames, 0, len(order))
 	for _, k := range order {
 		s := index[k]
-		sort.SliceStable(s.rows, func(i, j int) bool { return s.rows[i].Time.Before(s.rows[j].Time) })
+		sort.SliceStable(s.rows, func(i, j int) bool { return points[s.rows[i]].Time.Before(points[s.rows[j]].Time) })
 		times := make([]time.Time, len(s.rows))
 		values := make([]float64, len(s.rows))
 		for i, r := range s.rows {
-			times[i] = r.Time
-			values[i] = r.Value
+			times[i] = points[r].Time
+			values[i] = points[r].Value
 		}
 		valueField := data.NewField("value", seriesLabels(s.first), values)
 		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(s.first)}
@@ -148,12 +150,33 @@ func Timeseries(points []trust.Point) data.Frames {
 	return frames
 }
 
+// seriesKeyer computes Point.SeriesKey, sorting the labels of each distinct Labels map once:
+// sources share one map among the points of a series, and a sort per point dominated the cost of
+// building frames for large histories. Labels must not change while a keyer is in use.
+type seriesKeyer map[uintptr]string
+
+func (k seriesKeyer) key(p *trust.Point) string {
+	if len(p.Labels) == 0 {
+		return p.SeriesKey()
+	}
+	id := reflect.ValueOf(p.Labels).Pointer()
+	labels, ok := k[id]
+	if !ok {
+		// The key of a point with only labels is "\x00" followed by the labels part.
+		only := trust.Point{Labels: p.Labels}
+		labels = only.SeriesKey()[1:]
+		k[id] = labels
+	}
+	return string(p.Dimension) + "\x00" + p.Metric + labels
+}
+
 // LatestPoints keeps the latest point of each series (ties: the later one in input order), sorted
 // by series key so output is stable.
 func LatestPoints(points []trust.Point) []trust.Point {
 	latest := map[string]int{}
+	keyOf := seriesKeyer{}
 	for i := range points {
-		k := points[i].SeriesKey()
+		k := keyOf.key(&points[i])
 		j, ok := latest[k]
 		if !ok || !points[i].Time.Before(points[j].Time) {
 			latest[k] = i
@@ -222,14 +245,24 @@ func Latest(points []trust.Point) data.Frames {
 // Table renders every point as a row: time, dimension, metric, value, threshold, status, the label
 // columns and link (with a data link that opens it).
 func Table(points []trust.Point) data.Frames {
-	pts := make([]trust.Point, len(points))
-	copy(pts, points)
-	sort.SliceStable(pts, func(i, j int) bool {
-		if !pts[i].Time.Equal(pts[j].Time) {
-			return pts[i].Time.After(pts[j].Time)
+	keyOf := seriesKeyer{}
+	keys := make([]string, len(points))
+	order := make([]int, len(points))
+	for i := range points {
+		keys[i] = keyOf.key(&points[i])
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		i, j := order[a], order[b]
+		if !points[i].Time.Equal(points[j].Time) {
+			return points[i].Time.After(points[j].Time)
 		}
-		return pts[i].SeriesKey() < pts[j].SeriesKey()
+		return keys[i] < keys[j]
 	})
+	pts := make([]trust.Point, len(points))
+	for i, j := range order {
+		pts[i] = points[j]
+	}
 	cols := labelColumns(pts)
 	n := len(pts)
 	times := make([]time.Time, n)
