@@ -89,16 +89,17 @@ func parseMetricName(s string) (string, map[string]any) {
 	}
 	class := s[:open]
 	inner := s[open+1 : len(s)-1]
-	params := map[string]any{}
-	var keys []string
-	for _, piece := range strings.Split(inner, ",") {
+	params := make(map[string]any, 2)
+	last := ""
+	for inner != "" {
+		piece, rest, _ := strings.Cut(inner, ",")
+		inner = rest
 		if k, v, ok := strings.Cut(piece, "="); ok && isIdent(k) {
-			keys = append(keys, k)
+			last = k
 			params[k] = v
 			continue
 		}
-		if len(keys) > 0 {
-			last := keys[len(keys)-1]
+		if last != "" {
 			params[last] = params[last].(string) + "," + piece
 		}
 	}
@@ -227,33 +228,55 @@ func paramLabels(p map[string]any) metricLabels {
 	}
 }
 
-func (l metricLabels) kv(extra ...string) []string {
-	return append([]string{trust.LabelFeature, l.column, LabelQuantile, l.quantile, "column_type", l.columnType}, extra...)
+// labels builds the value labels; extra is one more key, value pair (or none).
+func (l metricLabels) labels(extra ...string) Labels {
+	var out Labels
+	add := func(k, v string) {
+		if v != "" {
+			if out == nil {
+				out = make(Labels, 0, 4)
+			}
+			out = append(out, Label{k, v})
+		}
+	}
+	add(trust.LabelFeature, l.column)
+	add(LabelQuantile, l.quantile)
+	add("column_type", l.columnType)
+	if len(extra) == 2 {
+		add(extra[0], extra[1])
+	}
+	return out
+}
+
+// lv is a value with ready labels.
+func lv(dim trust.Dimension, metric string, v float64, l Labels) Value {
+	return Value{Dim: dim, Metric: metric, Value: v, Labels: l}
 }
 
 // valueShapes maps a simplified value by its shape; it reports whether the shape was understood.
 // A second name is used for the std part of a {mean,std} value (else name_std).
 func (m *mapper) valueShapes(dim trust.Dimension, name, stdName string, v any, l metricLabels) bool {
+	base := l.labels() // shared by the values of one metric: labels are never modified
 	switch x := v.(type) {
 	case float64, bool:
 		f, _ := num(x)
-		m.add(val(dim, name, f, l.kv()...))
+		m.add(lv(dim, name, f, base))
 		return true
 	case map[string]any:
 		if c, ok := num(x["count"]); ok {
-			m.add(val(dim, name, c, l.kv()...))
+			m.add(lv(dim, name, c, base))
 			if s, ok := num(x["share"]); ok {
-				m.add(val(dim, name+"_share", s, l.kv()...))
+				m.add(lv(dim, name+"_share", s, base))
 			}
 			return true
 		}
 		if mean, ok := num(x["mean"]); ok {
-			m.add(val(dim, name, mean, l.kv()...))
+			m.add(lv(dim, name, mean, base))
 			if stdName == "" {
 				stdName = name + "_std"
 			}
 			if s, ok := num(x["std"]); ok {
-				m.add(val(dim, stdName, s, l.kv()...))
+				m.add(lv(dim, stdName, s, base))
 			}
 			return true
 		}
@@ -261,10 +284,10 @@ func (m *mapper) valueShapes(dim trust.Dimension, name, stdName string, v any, l
 			shares := obj(x["shares"])
 			for _, k := range sortedKeys(counts) {
 				if c, ok := num(counts[k]); ok {
-					m.add(val(dim, name, c, l.kv(LabelValue, k)...))
+					m.add(lv(dim, name, c, l.labels(LabelValue, k)))
 				}
 				if s, ok := num(shares[k]); ok {
-					m.add(val(dim, name+"_share", s, l.kv(LabelValue, k)...))
+					m.add(lv(dim, name+"_share", s, l.labels(LabelValue, k)))
 				}
 			}
 			return true
@@ -277,7 +300,7 @@ func (m *mapper) valueShapes(dim trust.Dimension, name, stdName string, v any, l
 		found := false
 		for _, k := range keys {
 			if f, ok := num(x[k]); ok {
-				m.add(val(dim, name, f, l.kv(LabelClass, k)...))
+				m.add(lv(dim, name, f, l.labels(LabelClass, k)))
 				found = true
 			}
 		}

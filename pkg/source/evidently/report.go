@@ -127,6 +127,7 @@ func Parse(b []byte, fallback time.Time) (*Report, error) {
 		r.TimeFromMtime = true
 	}
 	m := &mapper{r: r}
+	r.Values = make([]Value, 0, 2*len(d.Metrics)+8)
 	switch f {
 	case FormatLegacyReport:
 		m.legacyReport(d.Metrics)

@@ -403,56 +403,77 @@ func (s *scanner) rawStringNoDecode() (int, error) {
 	}
 }
 
+// structural marks the bytes skipContainer must look at; everything else (digits, letters,
+// commas, spaces) is passed over in a tight loop.
+var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
+
 // skipContainer skips a whole object or array by counting brackets outside strings. It checks
 // that brackets match, so a truncated or mangled payload is still reported.
 func (s *scanner) skipContainer() error {
 	var stack [64]byte
 	depth := 0
 	var deep []byte
-	push := func(c byte) {
-		if depth < len(stack) {
-			stack[depth] = c
-		} else {
-			deep = append(deep, c)
-		}
-		depth++
-	}
-	top := func() byte {
-		if depth-1 < len(stack) {
-			return stack[depth-1]
-		}
-		return deep[depth-1-len(stack)]
-	}
-	pop := func() {
-		depth--
-		if depth >= len(stack) {
-			deep = deep[:len(deep)-1]
-		}
-	}
 	b := s.b
-	for i := s.i; i < len(b); i++ {
-		switch b[i] {
+	i := s.i
+	for i < len(b) {
+		c := b[i]
+		if !structural[c] {
+			i++
+			continue
+		}
+		switch c {
 		case '"':
-			s.i = i
-			if _, err := s.rawStringNoDecode(); err != nil {
-				return err
+			// strings in render payloads are short keys: scan them inline
+			j := i + 1
+			for {
+				for j < len(b) && b[j] != '"' && b[j] != '\\' {
+					j++
+				}
+				if j >= len(b) {
+					s.i = len(b)
+					return s.eof()
+				}
+				if b[j] == '"' {
+					break
+				}
+				j += 2 // an escape: skip the escaped byte
 			}
-			i = s.i - 1
-		case '{':
-			push('}')
-		case '[':
-			push(']')
-		case '}', ']':
-			if depth == 0 || top() != b[i] {
+			i = j + 1
+			continue
+		case '{', '[':
+			close := byte('}')
+			if c == '[' {
+				close = ']'
+			}
+			if depth < len(stack) {
+				stack[depth] = close
+			} else {
+				deep = append(deep, close)
+			}
+			depth++
+		default: // '}' or ']'
+			var top byte
+			if depth == 0 {
 				s.i = i
-				return s.errorf("mismatched %q", b[i])
+				return s.errorf("mismatched %q", c)
 			}
-			pop()
+			if depth-1 < len(stack) {
+				top = stack[depth-1]
+			} else {
+				top = deep[depth-1-len(stack)]
+				deep = deep[:len(deep)-1]
+			}
+			if top != c {
+				s.i = i
+				return s.errorf("mismatched %q", c)
+			}
+			depth--
 			if depth == 0 {
 				s.i = i + 1
 				return nil
 			}
 		}
+		i++
 	}
 	s.i = len(b)
 	return s.eof()
