@@ -150,6 +150,9 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 // CheckHealth implements trust.HealthChecker: it reads every configured file and URL, counts the
 // fairness results found and names the files it could not read.
 func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
+	if len(p.cfg.Paths)+len(p.cfg.URLs) == 0 {
+		return "Fairlearn: fairness results logged to MLflow runs are read at query time (no fairlearnPaths or fairlearnUrls)", nil
+	}
 	l := &loaded{}
 	p.loadFiles(ctx, l)
 	p.loadURLs(ctx, l)
