@@ -223,7 +223,7 @@ func (m *mapper) datasetDrift(res map[string]any) {
 	}
 	if hasDrift {
 		d := val(trust.Drift, "dataset_drift", drifted)
-		d.Status = boolStatus(drifted == 1)
+		d.Status, d.Threshold = boolStatus(drifted == 1), v.Threshold
 		m.add(d)
 	}
 }

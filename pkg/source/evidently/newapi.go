@@ -280,9 +280,14 @@ func (m *mapper) valueShapes(dim trust.Dimension, name, stdName string, v any, l
 			}
 			return true
 		}
-		if counts := obj(x["counts"]); counts != nil {
-			shares := obj(x["shares"])
-			for _, k := range sortedKeys(counts) {
+		if counts, shares := obj(x["counts"]), obj(x["shares"]); counts != nil || shares != nil {
+			keys := sortedKeys(counts)
+			for _, k := range sortedKeys(shares) {
+				if _, ok := counts[k]; !ok {
+					keys = append(keys, k)
+				}
+			}
+			for _, k := range keys {
 				if c, ok := num(counts[k]); ok {
 					m.add(lv(dim, name, c, l.labels(LabelValue, k)))
 				}

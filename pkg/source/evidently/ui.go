@@ -1,6 +1,7 @@
 package evidently
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -37,6 +38,9 @@ type uiClient struct {
 	snaps    map[string]uiSnapList
 	reports  map[string]*Report
 	order    []string
+	// noSeries is set once the service answered data_series_batch with 404/405 (servers before
+	// 0.7 have no such route); queries then download snapshots.
+	noSeries bool
 }
 
 type uiProject struct {
@@ -100,7 +104,7 @@ func (c *uiClient) get(ctx context.Context, path string) ([]byte, error) {
 	if int64(len(b)) > c.maxBytes {
 		return nil, fmt.Errorf("evidently UI %s: response over the %d MB limit (evidentlyMaxFileMB)", u, c.maxBytes>>20)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 { // litestar answers POST with 201
 		msg := strings.TrimSpace(string(b))
 		if len(msg) > 200 {
 			msg = msg[:200]
@@ -241,8 +245,21 @@ func (c *uiClient) snapshotURL(pid, sid string) string {
 	return c.base + "/api/projects/" + pid + "/" + sid + "/download?report_format=json"
 }
 
-// each downloads (or reuses) every selected snapshot, four at a time.
+// each serves a query from the UI service: with one data_series_batch call per project when the
+// server has the route and the query asks only for metrics the series carry, else by downloading
+// (or reusing) every selected snapshot, four at a time.
 func (c *uiClient) each(ctx context.Context, q *trust.Query, f *filter, fn func(*Report, origin), ev *trust.Evidence) error {
+	if seriesAnswer(q) {
+		c.mu.Lock()
+		no := c.noSeries
+		c.mu.Unlock()
+		if !no {
+			done, err := c.eachSeries(ctx, q, f, fn, ev)
+			if done || err != nil {
+				return err
+			}
+		}
+	}
 	items, err := c.selectSnapshots(ctx, q, f, ev)
 	if err != nil {
 		return err
@@ -304,4 +321,213 @@ func (c *uiClient) version(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("evidently UI %s/api/version: not an Evidently UI service answer", c.base)
 	}
 	return v.Version, nil
+}
+
+// testMetrics need test statuses, which data_series_batch does not return.
+var testMetrics = map[string]bool{
+	"drift_detected": true, "tests_total": true, "tests_passed": true, "tests_failed": true,
+	"tests_by_status": true, "test_failed": true,
+}
+
+// seriesAnswer reports whether the query's metrics can come from data_series_batch alone: it
+// names its metrics and none of them needs a test status.
+func seriesAnswer(q *trust.Query) bool {
+	if len(q.Metrics) == 0 {
+		return false
+	}
+	for _, m := range q.Metrics {
+		if testMetrics[m] {
+			return false
+		}
+	}
+	return true
+}
+
+// seriesResponse is the answer of POST /api/v2/snapshots/{project}/data_series_batch.
+type seriesResponse struct {
+	Sources []struct {
+		SnapshotID string         `json:"snapshot_id"`
+		Timestamp  string         `json:"timestamp"`
+		Tags       []any          `json:"tags"`
+		Metadata   map[string]any `json:"metadata"`
+	} `json:"sources"`
+	Series []struct {
+		MetricType string            `json:"metric_type"`
+		Params     map[string]string `json:"params"`
+		Values     []*float64        `json:"values"`
+	} `json:"series"`
+}
+
+// eachSeries answers from data_series_batch. done is false when the server has no such route.
+func (c *uiClient) eachSeries(ctx context.Context, q *trust.Query, f *filter, fn func(*Report, origin), ev *trust.Evidence) (done bool, err error) {
+	ps, err := c.listProjects(ctx)
+	if err != nil {
+		return false, err
+	}
+	params := url.Values{}
+	if !q.From.IsZero() {
+		params.Set("timestamp_start", q.From.UTC().Format("2006-01-02T15:04:05.999999"))
+	}
+	if !q.To.IsZero() {
+		params.Set("timestamp_end", q.To.UTC().Format("2006-01-02T15:04:05.999999"))
+	}
+	body := []byte(`{"series_filter":[{"tags":[],"metadata":{},"metric":"*","metric_labels":{}}]}`)
+	for _, p := range ps {
+		pr := &project{ID: p.ID, Name: p.Name}
+		if len(f.projects) > 0 && !(containsFold(f.projects, p.Name) || containsFold(f.projects, p.ID)) {
+			continue
+		}
+		path := "/api/v2/snapshots/" + url.PathEscape(p.ID) + "/data_series_batch?" + params.Encode()
+		b, status, err := c.post(ctx, path, body)
+		if status == http.StatusNotFound || status == http.StatusMethodNotAllowed {
+			c.mu.Lock()
+			c.noSeries = true
+			c.mu.Unlock()
+			return false, nil
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return true, ctx.Err()
+			}
+			ev.Warn(trust.SourceEvidently, c.base+path, "skipped project %s: %v", pr.label(), err)
+			continue
+		}
+		var sr seriesResponse
+		if err := json.Unmarshal(b, &sr); err != nil {
+			ev.Warn(trust.SourceEvidently, c.base+path, "skipped project %s: unexpected answer: %v", pr.label(), err)
+			continue
+		}
+		for _, r := range seriesReports(&sr, ev, c.base+path) {
+			if !f.keepReport(r, pr) || !q.InRange(r.Time) {
+				continue
+			}
+			fn(r, origin{location: c.base + path, project: pr, link: uiSnapshotURL(c.base, p.ID, r.ID)})
+		}
+	}
+	return true, nil
+}
+
+// seriesReports turns the series of a data_series_batch answer back into one report per source
+// snapshot, through the same new-API mapping as downloaded snapshots: the parts of a value
+// (value_type count/share, mean/std; label) are put together again per metric.
+func seriesReports(sr *seriesResponse, ev *trust.Evidence, location string) []*Report {
+	type key struct{ typ, params string }
+	out := make([]*Report, 0, len(sr.Sources))
+	metrics := make([]map[key]*newMetric, len(sr.Sources))
+	var order []key
+	seen := map[key]bool{}
+	for i := range sr.Sources {
+		metrics[i] = map[key]*newMetric{}
+	}
+	for _, se := range sr.Series {
+		params := map[string]any{}
+		var names []string
+		valueType, label := se.Params["value_type"], se.Params["label"]
+		for k, v := range se.Params {
+			if k == "value_type" || k == "label" {
+				continue
+			}
+			params[k] = v
+			names = append(names, k+"="+v)
+		}
+		sort.Strings(names)
+		k := key{se.MetricType, strings.Join(names, ",")}
+		if !seen[k] {
+			seen[k] = true
+			order = append(order, k)
+		}
+		for i, v := range se.Values {
+			if v == nil || i >= len(metrics) {
+				continue
+			}
+			nm := metrics[i][k]
+			if nm == nil {
+				nm = &newMetric{id: k.typ + "(" + k.params + ")", typ: se.MetricType, class: shortType(se.MetricType), params: params}
+				metrics[i][k] = nm
+			}
+			switch {
+			case label != "":
+				mv, _ := nm.value.(map[string]any)
+				if mv == nil {
+					mv = map[string]any{}
+					nm.value = mv
+				}
+				if valueType == "count" || valueType == "share" {
+					sub, _ := mv[valueType+"s"].(map[string]any)
+					if sub == nil {
+						sub = map[string]any{}
+						mv[valueType+"s"] = sub
+					}
+					sub[label] = *v
+				} else {
+					mv[label] = *v
+				}
+			case valueType != "":
+				mv, _ := nm.value.(map[string]any)
+				if mv == nil {
+					mv = map[string]any{}
+					nm.value = mv
+				}
+				mv[valueType] = *v
+			default:
+				nm.value = *v
+			}
+		}
+	}
+	for i, src := range sr.Sources {
+		ts, err := parseTimestamp(src.Timestamp)
+		if err != nil {
+			ev.Warn(trust.SourceEvidently, location, "snapshot %s skipped: %v", src.SnapshotID, err)
+			continue
+		}
+		r := &Report{Format: FormatSnapshotModel, ID: src.SnapshotID, Time: ts, Metadata: stringMap(src.Metadata), Tags: tagStrings(src.Tags)}
+		r.Model, r.ModelVersion = modelOf(r.Metadata, r.Tags)
+		var ms []newMetric
+		for _, k := range order {
+			if nm := metrics[i][k]; nm != nil {
+				ms = append(ms, *nm)
+			}
+		}
+		m := &mapper{r: r}
+		m.newMetrics(ms, nil)
+		out = append(out, r)
+	}
+	return out
+}
+
+// post sends a JSON body and returns the answer and its status.
+func (c *uiClient) post(ctx context.Context, path string, body []byte) ([]byte, int, error) {
+	u := c.base + path
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return nil, 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c.secret != "" {
+		req.Header.Set("evidently-secret", c.secret)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return nil, 0, fmt.Errorf("evidently UI %s: unreachable: %v", u, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBytes+1))
+	if err != nil {
+		return nil, resp.StatusCode, fmt.Errorf("evidently UI %s: %w", u, err)
+	}
+	if int64(len(b)) > c.maxBytes {
+		return nil, resp.StatusCode, fmt.Errorf("evidently UI %s: response over the %d MB limit (evidentlyMaxFileMB)", u, c.maxBytes>>20)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 { // litestar answers POST with 201
+		msg := strings.TrimSpace(string(b))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+		return nil, resp.StatusCode, fmt.Errorf("evidently UI %s: HTTP %d: %s", u, resp.StatusCode, msg)
+	}
+	return b, resp.StatusCode, nil
 }

@@ -96,8 +96,8 @@ func TestUIService(t *testing.T) {
 	if _, err := p.(*Provider).Collect(ctx, trust.Quality, &trust.Query{QueryType: "quality", From: q.From, To: q.To}); err != nil {
 		t.Fatal(err)
 	}
-	if downloads.Load() != before {
-		t.Errorf("downloads %d -> %d: cached snapshots were fetched again", before, downloads.Load())
+	if before == 0 || downloads.Load() != before {
+		t.Errorf("downloads %d -> %d: a server without data_series_batch is read by downloads, once", before, downloads.Load())
 	}
 	msg, err := p.(*Provider).CheckHealth(ctx)
 	if err != nil || !strings.Contains(msg, "Evidently UI 0.7.21") {
@@ -125,5 +125,75 @@ func TestUIUnreachable(t *testing.T) {
 	}
 	if _, err := NewProvider(Config{UIURL: "ftp://x"}, "", nil); err == nil {
 		t.Error("a non-http UI URL was accepted")
+	}
+}
+
+// TestUIDataSeries answers from data_series_batch (the answer below has the shape evidently ui
+// 0.7.21 gives for the generated workspace) without downloading any snapshot.
+func TestUIDataSeries(t *testing.T) {
+	var downloads atomic.Int32
+	var gotRange atomic.Value
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/projects", func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(`[{"id":"p1","name":"credit-risk"}]`))
+	})
+	mux.HandleFunc("POST /api/v2/snapshots/p1/data_series_batch", func(w http.ResponseWriter, r *http.Request) {
+		gotRange.Store(r.URL.Query().Get("timestamp_start") + "/" + r.URL.Query().Get("timestamp_end"))
+		w.WriteHeader(http.StatusCreated) // as litestar answers a POST
+		_, _ = w.Write([]byte(`{"sources": [
+		  {"snapshot_id": "s8", "timestamp": "2026-11-08T06:00:00", "tags": ["model=credit-risk-classifier", "version=2"], "metadata": {}},
+		  {"snapshot_id": "s9", "timestamp": "2026-11-09T06:00:00", "tags": [], "metadata": {"model": "credit-risk-classifier", "model_version": "2"}}],
+		 "series": [
+		  {"metric_type": "evidently:metric_v2:DriftedColumnsCount", "filter_index": 0, "params": {"value_type": "count", "drift_share": "0.5"}, "values": [2.0, 1.0]},
+		  {"metric_type": "evidently:metric_v2:DriftedColumnsCount", "filter_index": 0, "params": {"value_type": "share", "drift_share": "0.5"}, "values": [0.6666666666666666, 0.3333333333333333]},
+		  {"metric_type": "evidently:metric_v2:ValueDrift", "filter_index": 0, "params": {"column": "age", "method": "K-S p_value", "threshold": "0.05"}, "values": [0.17977713226781433, null]},
+		  {"metric_type": "evidently:metric_v2:UniqueValueCount", "filter_index": 0, "params": {"column": "region", "label": "north", "value_type": "share"}, "values": [0.25, 0.5]},
+		  {"metric_type": "evidently:metric_v2:Accuracy", "filter_index": 0, "params": {"classification_name": "default"}, "values": [0.65, 0.55]}]}`))
+	})
+	mux.HandleFunc("GET /api/projects/p1/{sid}/download", func(w http.ResponseWriter, r *http.Request) { downloads.Add(1) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	p, err := NewProvider(Config{UIURL: srv.URL}, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	from, to := time.Date(2026, 11, 8, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	ev, err := p.Collect(ctx, trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share", "dataset_drift", "drift_score"}, From: from, To: to})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gotRange.Load() != "2026-11-08T00:00:00/2026-11-10T00:00:00" {
+		t.Errorf("range sent %v", gotRange.Load())
+	}
+	want := map[string]float64{
+		"s8 drift_share": 0.6666666666666666, "s9 drift_share": 0.3333333333333333,
+		"s8 dataset_drift": 1, "s9 dataset_drift": 0, "s8 drift_score": 0.17977713226781433,
+	}
+	got := map[string]float64{}
+	for _, pt := range ev.Points {
+		sid := pt.Link[strings.LastIndex(pt.Link, "/")+1:]
+		got[sid+" "+pt.Metric] = pt.Value
+		if pt.Labels[trust.LabelModel] != "credit-risk-classifier" || pt.Labels[trust.LabelVersion] != "2" || pt.Labels[trust.LabelProject] != "credit-risk" {
+			t.Errorf("labels %v", pt.Labels)
+		}
+		if pt.Metric == "drift_score" && (pt.Labels[LabelMethod] != "K-S p_value" || *pt.Threshold != 0.05) {
+			t.Errorf("drift_score %+v", pt)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("points %v, want %v", got, want)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s = %v, want %v", k, got[k], w)
+		}
+	}
+	evq, _ := p.Collect(ctx, trust.Quality, &trust.Query{QueryType: "quality", Metrics: []string{"unique_value_count_share"}, From: from, To: to})
+	if len(evq.Points) != 2 || evq.Points[0].Labels[LabelValue] != "north" {
+		t.Errorf("by-label shares %+v", evq.Points)
+	}
+	if downloads.Load() != 0 {
+		t.Errorf("%d snapshot downloads: the series answer the query alone", downloads.Load())
 	}
 }

@@ -144,6 +144,8 @@ func TestEvidentlyUIDriftQualityAccuracy(t *testing.T) {
 	want := expected(t)
 	ds := newDS(t, map[string]any{"evidentlyUiUrl": url})
 
+	// metrics the series carry come from one data_series_batch call per project; the test counts
+	// need test statuses and come from downloaded snapshots: both must equal Evidently's numbers
 	for _, c := range []struct{ queryType, metric string }{
 		{trust.QueryDrift, "drift_share"}, {trust.QueryDrift, "drifted_columns"}, {trust.QueryDrift, "dataset_drift"},
 		{trust.QueryQuality, "tests_failed"}, {trust.QueryQuality, "row_count"},
