@@ -160,6 +160,9 @@ func (c *Client) call(ctx context.Context, r *request, out any) error {
 		if err := json.Unmarshal(sanitizeNonFinite(body), out); err != nil {
 			return c.decodeError(r, err)
 		}
+		if !hasKnownKey(body, out) {
+			return &Error{Endpoint: r.name, BaseURL: c.baseURL, Message: "got JSON without any field MLflow sends here", Hint: notMLflowHint}
+		}
 		return nil
 	})
 }
@@ -401,9 +404,10 @@ func (c *Client) putBuf(b *bytes.Buffer) {
 // offer it (Databricks, old servers).
 func (c *Client) ServerVersion(ctx context.Context) (string, error) {
 	var v string
-	err := c.exchange(ctx, &request{method: http.MethodGet, path: "/version", name: "version", raw: true, maxBytes: 4096}, func(h http.Header, body []byte) error {
+	err := c.exchange(ctx, &request{method: http.MethodGet, path: "/version", name: "version", raw: true, maxBytes: 4096}, func(_ http.Header, body []byte) error {
+		// Flask labels the plain version string text/html, so only the body tells.
 		s := strings.TrimSpace(string(body))
-		if looksLikeHTML(h.Get("Content-Type"), body) || len(s) > 64 || strings.ContainsAny(s, "{<\n") {
+		if len(s) > 64 || strings.ContainsAny(s, "{<\n \"") {
 			return nil
 		}
 		v = s

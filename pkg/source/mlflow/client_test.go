@@ -413,6 +413,28 @@ func TestNotMLflow(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "this does not look like an MLflow server") {
 		t.Fatalf("404: got %v", err)
 	}
+	for name, h := range map[string]http.HandlerFunc{
+		"another JSON API": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"status":"ok","items":[]}`))
+		},
+		"python http.server": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html;charset=utf-8")
+			w.WriteHeader(http.StatusNotImplemented)
+			_, _ = w.Write([]byte("<html><body><h1>Error response</h1><p>Error code: 501</p></body></html>"))
+		},
+		"GET only": func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+		},
+	} {
+		other := httptest.NewServer(h)
+		t.Cleanup(other.Close)
+		c, _ = NewClient(Config{URL: other.URL})
+		_, err = c.SearchExperiments(context.Background(), "")
+		if err == nil || !strings.Contains(err.Error(), "this does not look like an MLflow server") || strings.Contains(err.Error(), "<html") {
+			t.Errorf("%s: got %v", name, err)
+		}
+	}
 	garbage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, _ = w.Write([]byte(`{"experiments": "nope"}`))
 	}))

@@ -116,7 +116,8 @@ func (c *Client) statusError(r *request, status int, contentType string, body []
 		e.Hint = "authentication failed: check mlflowUser/mlflowPassword or token (mlflowAuth is " + c.authMode + ")"
 	case http.StatusForbidden:
 		e.Hint = "permission denied: check mlflowUser/mlflowPassword or token and the user's permissions on this experiment or model"
-	case http.StatusNotFound:
+	case http.StatusNotFound, http.StatusMethodNotAllowed, http.StatusNotImplemented:
+		// MLflow answers these with an error_code; a bare page means another kind of server.
 		if e.Code == "" && r.api {
 			e.Hint = notMLflowHint
 		}

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
 	"strconv"
+	"strings"
+	"sync"
 )
 
 // Float is a double as MLflow writes it in JSON: a number, or one of the protobuf JSON strings
@@ -144,4 +147,55 @@ func sanitizeNonFinite(b []byte) []byte {
 		return b
 	}
 	return append(out, b[last:]...)
+}
+
+// fieldNamesByType caches the JSON keys of answer types, for hasKnownKey.
+var fieldNamesByType sync.Map // reflect.Type -> map[string]bool
+
+func fieldNames(t reflect.Type) map[string]bool {
+	if v, ok := fieldNamesByType.Load(t); ok {
+		return v.(map[string]bool)
+	}
+	names := map[string]bool{}
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" {
+			name = f.Name
+		}
+		names[name] = true
+	}
+	fieldNamesByType.Store(t, names)
+	return names
+}
+
+// hasKnownKey reports whether a JSON answer can be the MLflow message out decodes: an object with
+// no keys (MLflow omits empty fields) or with at least one key out knows. It tells a JSON API of
+// another kind ({"status":"ok"}) from an MLflow answer with nothing in it. Values of out that are
+// not pointers to structs, and answers the scan cannot judge, pass.
+func hasKnownKey(body []byte, out any) bool {
+	t := reflect.TypeOf(out)
+	if t == nil || t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return true
+	}
+	names := fieldNames(t.Elem())
+	d := metricDecoder{b: body}
+	if !d.next('{') || d.next('}') {
+		return true
+	}
+	for {
+		k, ok := d.str()
+		if !ok {
+			return true
+		}
+		if names[string(k)] {
+			return true
+		}
+		if !d.next(':') || !d.skip() {
+			return true
+		}
+		if !d.next(',') {
+			return false
+		}
+	}
 }

@@ -165,6 +165,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			notFoundPage(w)
 			return
 		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8") // what Flask sends for a str
 		_, _ = io.WriteString(w, s.opts.Version)
 		return
 	case path == "/health":
