@@ -55,15 +55,38 @@ func (a *mlflowAdapter) readArtifact(ctx context.Context, runID, path string, ma
 const taggedFilter = "tags.`" + FairnessTag + "` LIKE '%'"
 
 // fairnessRuns returns the runs a query concerns: the source runs of the versions of q.Model (and
-// q.Version); else the newest runs of q.Experiments matching q.RunFilter; else, across all
-// experiments, the runs tagged dte_trust.fairness (results logged with the Python helper) — runs
-// holding only metrics with the group in the key are found by model or experiment, which bounds
-// what a query reads. At most q.Limit runs are searched (DefaultMLflowRuns when unset). Model and
-// version labels come from the registry.
+// q.Version), plus the newest runs of q.Experiments matching q.RunFilter or, without experiments,
+// the runs tagged dte_trust.fairness across all experiments (results logged with the Python
+// helper, whose documents name their model). Runs holding only metrics with the group in the key
+// are found by model or experiment, which bounds what a query reads. At most q.Limit runs are
+// searched (DefaultMLflowRuns when unset). Model and version labels come from the registry.
 func (a *mlflowAdapter) fairnessRuns(ctx context.Context, q *trust.Query) ([]mlRun, error) {
+	var out []mlRun
 	if q.Model != "" && !strings.HasPrefix(q.Model, "{") {
-		return a.modelRuns(ctx, q)
+		runs, err := a.modelRuns(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = runs
 	}
+	searched, err := a.searchRuns(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, r := range out {
+		seen[r.ID] = true
+	}
+	for _, r := range searched {
+		if !seen[r.ID] {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// searchRuns searches the query's experiments, or the tagged runs of all experiments.
+func (a *mlflowAdapter) searchRuns(ctx context.Context, q *trust.Query) ([]mlRun, error) {
 	filter := q.RunFilter
 	if len(q.Experiments) == 0 {
 		filter = taggedFilter

@@ -147,7 +147,8 @@ func TestMLflowExperimentRuns(t *testing.T) {
 	}
 }
 
-// A model query reads the source runs of its versions.
+// A model query reads the source runs of its versions, and the tagged runs whose documents name
+// the model (the helper's run here: its document says credit-risk-classifier v2).
 func TestMLflowModelRuns(t *testing.T) {
 	p, _ := mlflowProvider(t, nil)
 	ev, err := p.Collect(context.Background(), trust.Fairness, &trust.Query{QueryType: trust.QueryFairness, Model: "credit-risk-classifier", Version: "2"})
@@ -155,7 +156,7 @@ func TestMLflowModelRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	runs := byRun(ev.Points)
-	if len(runs) != 1 || len(runs[runKeysOnly]) != 21 {
+	if len(runs) != 2 || len(runs[runKeysOnly]) != 21 || len(runs[runHelper]) != 44 {
 		t.Fatalf("points of runs %v", keys(runs))
 	}
 	opts, err := p.Options(context.Background(), trust.VarVersions, &trust.Query{Model: "credit-risk-classifier"})
