@@ -726,3 +726,76 @@ func TestHeadersAndUserAgent(t *testing.T) {
 func certPEM(der []byte) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
 }
+
+// TestSecretsNeverInErrors drives every failure path with all secrets configured, including servers
+// that echo the credentials they received, and checks that no error text carries a secret.
+func TestSecretsNeverInErrors(t *testing.T) {
+	echo := func(status int, contentType string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", contentType)
+			w.WriteHeader(status)
+			body := fmt.Sprintf("auth=%s key=%s", r.Header.Get("Authorization"), r.Header.Get("X-Api-Key"))
+			if contentType == "application/json" {
+				body = fmt.Sprintf(`{"error_code":"INTERNAL_ERROR","message":%q}`, body)
+			}
+			_, _ = w.Write([]byte(body))
+		}
+	}
+	handlers := map[string]http.HandlerFunc{
+		"500 text echo":        echo(500, "text/plain"),
+		"400 JSON echo":        echo(400, "application/json"),
+		"401 JSON echo":        echo(401, "application/json"),
+		"200 text echo":        echo(200, "text/plain"),
+		"200 HTML echo":        echo(200, "text/html"),
+		"503 text echo, retry": echo(503, "text/plain"),
+	}
+	auths := []func(*Config){
+		func(c *Config) { c.Auth, c.User, c.Password = "basic", "alice", testPassword },
+		func(c *Config) { c.Auth, c.Token = "bearer", testToken },
+	}
+	for name, h := range handlers {
+		srv := httptest.NewServer(h)
+		t.Cleanup(srv.Close)
+		for _, auth := range auths {
+			cfg := Config{URL: srv.URL, Headers: []Header{{"X-Api-Key", testHeader}}}
+			auth(&cfg)
+			c, err := NewClient(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.backoffBase, c.backoffMax = time.Millisecond, time.Millisecond
+			ctx := context.Background()
+			errs := []error{}
+			_, err = c.SearchExperiments(ctx, "")
+			errs = append(errs, err)
+			_, err = c.GetRun(ctx, "r")
+			errs = append(errs, err)
+			_, err = c.MetricHistories(ctx, []string{"a", "b"}, "acc")
+			errs = append(errs, err)
+			_, err = c.ReadArtifact(ctx, "r", "x.json", 0)
+			errs = append(errs, err)
+			_, err = c.ListArtifacts(ctx, "r", "")
+			errs = append(errs, err)
+			for i, err := range errs {
+				// Artifacts are bytes of any kind: a 200 answer is a successful download.
+				if err == nil && !strings.HasPrefix(name, "200 text") && !(strings.HasPrefix(name, "200") && i == 3) {
+					t.Errorf("%s: no error", name)
+				}
+				assertNoSecrets(t, err)
+			}
+		}
+	}
+	// Invalid settings never echo secrets either.
+	for _, cfg := range []Config{
+		{URL: "http://alice:" + testPassword + "@mlflow:5000"},
+		{URL: "mlflow:5000?token=" + testToken},
+		{URL: "http://m", Auth: "basic", Password: testPassword},
+		{URL: "https://m", TLSAuth: true, ClientKey: testPassword},
+	} {
+		_, err := NewClient(cfg)
+		if err == nil {
+			t.Errorf("%+v: want an error", cfg.URL)
+		}
+		assertNoSecrets(t, err)
+	}
+}

@@ -275,8 +275,12 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	return u, nil
 }
 
-// redactURL hides userinfo in a URL that could not be parsed further.
+// redactURL hides userinfo and drops the query of a URL shown in a message: either may carry a
+// credential.
 func redactURL(raw string) string {
+	if i := strings.IndexAny(raw, "?#"); i >= 0 {
+		raw = raw[:i]
+	}
 	if at := strings.LastIndex(raw, "@"); at >= 0 {
 		if i := strings.Index(raw, "://"); i >= 0 && i < at {
 			return raw[:i+3] + "***@" + raw[at+1:]

@@ -2,7 +2,6 @@ package mlflow
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -19,9 +18,6 @@ const (
 // bulkPath is the multi-run full-history endpoint. It exists only under /ajax-api (the UI's prefix),
 // not on Databricks, and not on old servers.
 const bulkPath = "/ajax-api/2.0/mlflow/metrics/get-history-bulk"
-
-// errBulkUnsupported means the server has no usable get-history-bulk endpoint.
-var errBulkUnsupported = errors.New("get-history-bulk not supported")
 
 // GetMetricHistory returns the full history of metric key of one run, following pages when the
 // server paginates (MLflow 3); RunID is set on every value.

@@ -88,7 +88,6 @@ func (t *target) labelsFor(dataset string) trust.Labels {
 type selection struct {
 	targets  []*target
 	notices  []trust.Notice
-	byModel  bool
 	scope    string // what was searched, for messages: `model "x"` or `experiments "a", "b"`
 	expNames map[string]string
 }
@@ -210,7 +209,7 @@ func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selectio
 	if err != nil {
 		return nil, err
 	}
-	sel := &selection{byModel: true, scope: "model " + quote(q.Model), expNames: map[string]string{}}
+	sel := &selection{scope: "model " + quote(q.Model), expNames: map[string]string{}}
 	if len(versions) == 0 {
 		sel.info("registered model %q has no versions", q.Model)
 		return sel, nil
