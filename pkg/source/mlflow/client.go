@@ -24,7 +24,8 @@ import (
 // Limits of one answer.
 const (
 	maxJSONBytes        = 512 << 20 // a runs/search page of 1000 runs with many tags stays far below
-	DefaultArtifactSize = 64 << 20  // ReadArtifact's limit when maxBytes <= 0
+	maxErrorBytes       = 64 << 10
+	DefaultArtifactSize = 64 << 20 // ReadArtifact's limit when maxBytes <= 0
 )
 
 // Client is an MLflow REST client (tracking API 2.0, model registry, MLflow 3 logged models and
@@ -299,6 +300,9 @@ func (c *Client) once(ctx context.Context, r *request, target string, payload []
 	if limit <= 0 {
 		limit = maxJSONBytes
 	}
+	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
+		limit = maxErrorBytes // only a message is wanted from an error answer
+	}
 	buf := c.getBuf()
 	if resp.ContentLength > 0 && resp.ContentLength <= limit {
 		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
@@ -309,11 +313,11 @@ func (c *Client) once(ctx context.Context, r *request, target string, payload []
 		return nil, nil, err
 	}
 	if n > limit {
-		c.putBuf(buf)
 		if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+			c.putBuf(buf)
 			return nil, nil, &sizeError{limit: limit}
 		}
-		buf = c.getBuf() // an oversized error page: keep nothing of it
+		buf.Truncate(int(limit)) // the start of a long error page is enough for a message
 	}
 	return resp, buf, nil
 }
