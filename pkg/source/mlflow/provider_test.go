@@ -89,6 +89,11 @@ func TestAccuracySelections(t *testing.T) {
 			want: []string{"accuracy 3@champion c3d4 01-06T00:10 0.9200", "f1 3@champion c3d4 01-06T00:00 0.8400", "roc_auc 3@champion c3d4 01-06T00:10 0.9500"},
 		},
 		{
+			name: "alias without a model: every model that has it",
+			js:   `{"alias":"champion","metrics":["accuracy"],"history":false}`,
+			want: []string{"accuracy 3@champion c3d4 01-06T00:10 0.9200"},
+		},
+		{
 			name: "version list and metrics",
 			js:   `{"model":"credit-risk","version":"{1,3}","metrics":["roc_auc"]}`,
 			want: []string{"roc_auc 1 a1b2 01-01T01:20 0.8800", "roc_auc 3 c3d4 01-06T00:10 0.9500"},
@@ -157,6 +162,7 @@ func TestAccuracyErrorsNameTheirSubject(t *testing.T) {
 		{`{"experiments":["credit-risk","nope-exp"]}`, `experiment "nope-exp" not found at ` + srv.URL},
 		{`{"model":"nope-model"}`, `registered model "nope-model" not found`},
 		{`{"model":"credit-risk","alias":"nope-alias"}`, `alias "nope-alias" of registered model "credit-risk" not found`},
+		{`{"alias":"nope-alias"}`, `mlflow at ` + srv.URL + `: no registered model has the alias "nope-alias"`},
 		{`{"model":"credit-risk","version":"9"}`, `version "9" of registered model "credit-risk" not found`},
 		{`{"experiments":["credit-risk"],"runFilter":"metrics.accuracy > 'x'"}`, `mlflow runs/search at ` + srv.URL + `: 400 INVALID_PARAMETER_VALUE: Expected numeric value type for metric`},
 	}

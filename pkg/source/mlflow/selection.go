@@ -104,7 +104,7 @@ func (s *selection) info(format string, args ...any) {
 // (model with version, alias or neither for all versions), or the runs of experiments (by name,
 // all experiments when none) matching runFilter, most recent first, at most limit (0: all).
 func (p *Provider) selectRuns(ctx context.Context, q *trust.Query, limit int, orderBy []string) (*selection, error) {
-	if q.Model != "" {
+	if cleanVar(q.Model) != "" || cleanVar(q.Alias) != "" {
 		return p.selectByModel(ctx, q)
 	}
 	return p.selectByExperiments(ctx, q, limit, orderBy)
@@ -209,7 +209,11 @@ func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selectio
 	if err != nil {
 		return nil, err
 	}
-	sel := &selection{scope: "model " + quote(q.Model), expNames: map[string]string{}}
+	scope := "model " + quote(q.Model)
+	if cleanVar(q.Model) == "" {
+		scope = "alias " + quote(alias) + " of every registered model"
+	}
+	sel := &selection{scope: scope, expNames: map[string]string{}}
 	if len(versions) == 0 {
 		sel.info("registered model %q has no versions", q.Model)
 		return sel, nil
@@ -357,6 +361,9 @@ func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selectio
 // "1,2" or "{1,2}" as Grafana writes multi-value variables), or all versions of the model, in
 // version order. The alias is returned when the selection was by alias.
 func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query) ([]ModelVersion, string, error) {
+	if alias := cleanVar(q.Alias); alias != "" && cleanVar(q.Model) == "" {
+		return p.versionsByAlias(ctx, alias)
+	}
 	if alias := cleanVar(q.Alias); alias != "" {
 		v, err := p.c.GetModelVersionByAlias(ctx, q.Model, alias)
 		if err != nil {
@@ -391,6 +398,42 @@ func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query) ([]Model
 	}
 	sortVersions(vs)
 	return vs, "", nil
+}
+
+// versionsByAlias returns, for every registered model that has the alias, the version it points to:
+// an alert on "the champion" then yields one instance per model. No model with the alias is an
+// upstream error naming it.
+func (p *Provider) versionsByAlias(ctx context.Context, alias string) ([]ModelVersion, string, error) {
+	models, err := p.c.SearchRegisteredModels(ctx, "")
+	if err != nil {
+		return nil, "", err
+	}
+	type ref struct{ name, version string }
+	var refs []ref
+	for _, m := range models {
+		for _, a := range m.Aliases {
+			if a.Alias == alias {
+				refs = append(refs, ref{m.Name, string(a.Version)})
+			}
+		}
+	}
+	if len(refs) == 0 {
+		return nil, "", trust.Upstreamf("mlflow at %s: no registered model has the alias %q", p.c.baseURL, alias)
+	}
+	out := make([]ModelVersion, len(refs))
+	err = forEach(ctx, len(refs), p.c.workers(), func(ctx context.Context, i int) error {
+		v, err := p.c.GetModelVersion(ctx, refs[i].name, refs[i].version)
+		if err != nil {
+			return err
+		}
+		out[i] = *v
+		return nil
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	sortVersions(out)
+	return out, alias, nil
 }
 
 // sortVersions orders versions by model name, then numerically by version.
