@@ -110,6 +110,12 @@ export interface TrustQuery extends DataQuery {
   project?: string;
   /** Data column. */
   feature?: string;
+  /**
+   * Evidently only (drift, quality, accuracy): narrows the file sources to a file or directory
+   * relative to a configured Evidently path or workspace; no absolute paths, no "..".
+   * The Go Query struct does not carry it: pkg/source/evidently reads it from the raw query JSON.
+   */
+  path?: string;
 
   // fairness
   sensitiveFeature?: string;
@@ -137,6 +143,7 @@ export const STRING_FIELDS = [
   'runFilter',
   'project',
   'feature',
+  'path',
   'sensitiveFeature',
   'group',
 ] as const satisfies ReadonlyArray<keyof TrustQuery>;
@@ -161,40 +168,102 @@ export const DEFAULT_RATIO_MIN = 0.8;
 
 export type MLflowAuth = 'none' | 'basic' | 'bearer';
 
+/** Dimensions weighed in the trust score (Go: policy.ScoreDimensions). */
+export const TRUST_SCORE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'compliance'] as const;
+export type TrustScoreDimension = (typeof TRUST_SCORE_DIMENSIONS)[number];
+
 /**
- * Datasource settings kept in jsonData (never secrets). Extra HTTP headers follow Grafana's
- * convention: the name in jsonData.httpHeaderNameN, the value in secureJsonData.httpHeaderValueN.
+ * One fairlearnCsvColumns mapping (Go: fairness.CSVColumns): what the columns of a CSV (or
+ * mlflow.log_table JSON) with unfamiliar headers hold. Every column named must exist in a file it
+ * applies to.
+ */
+export interface FairlearnCsvColumns {
+  /** Glob matched against the path relative to its fairlearnPaths entry, or the base name; empty applies to every CSV. */
+  files?: string;
+  /** Summary CSV: the column naming the sensitive feature of each row. */
+  sensitive_feature?: string;
+  /** By-group CSV: the index columns (control features first). */
+  sensitive_features?: string[];
+  control_features?: string[];
+  model?: string;
+  version?: string;
+  run_id?: string;
+  dataset?: string;
+  timestamp?: string;
+  /** Canonical metric name (demographic_parity_difference, accuracy, ...) -> column; when set, only these are read. */
+  metrics?: Record<string, string>;
+}
+
+/**
+ * Datasource settings kept in jsonData (never secrets), as the Go sources decode them
+ * (pkg/source/mlflow Config, pkg/source/evidently Config, pkg/source/fairness Config,
+ * pkg/policy Config, pkg/engine Common). Extra HTTP headers follow Grafana's convention: the name in
+ * jsonData.httpHeaderNameN, the value in secureJsonData.httpHeaderValueN.
  */
 export interface DteTrustOptions extends DataSourceJsonData {
   /** MLflow tracking server base URL, without an /api/... suffix. */
   mlflowUrl?: string;
   /** MLflow UI base URL used in evidence links; default mlflowUrl. */
   mlflowUiUrl?: string;
+  /** Empty: basic when a user is set, bearer when a token is set, none otherwise. */
   mlflowAuth?: MLflowAuth;
   mlflowUser?: string;
+  /** Accept any server certificate (MLflow, fairlearnUrls); for testing only. */
   tlsSkipVerify?: boolean;
   /** Verify the servers with the CA certificate held in secureJsonData.tlsCACert. */
   tlsAuthWithCACert?: boolean;
+  /** Send the client certificate in secureJsonData.tlsClientCert and tlsClientKey (mutual TLS). */
+  tlsAuth?: boolean;
+  /** Name checked in the server certificate instead of the URL's host. */
+  serverName?: string;
   /** Limit for one query or health check; default 30. */
   timeoutSeconds?: number;
-  /** Requests in flight toward MLflow; default 4. */
+  /** Requests in flight toward MLflow; default 4. Whole number. */
   mlflowMaxConcurrency?: number;
   [httpHeaderName: `httpHeaderName${number}`]: string | undefined;
 
   evidentlyPaths?: string[];
   evidentlyWorkspaces?: string[];
   evidentlyUiUrl?: string;
+  /** Per-file size limit; default 64. */
   evidentlyMaxFileMB?: number;
+  /** MLflow run ids whose artifacts hold Evidently JSON. */
+  evidentlyMlflowRuns?: string[];
+  /** MLflow experiment names whose latest evidentlyMlflowMaxRuns runs are searched for Evidently JSON. */
+  evidentlyMlflowExperiments?: string[];
+  /** Artifact directory searched in each run; default all of it (recursively). */
+  evidentlyMlflowArtifactPath?: string;
+  /** Runs searched per experiment; default 100. Whole number (Go int). */
+  evidentlyMlflowMaxRuns?: number;
 
   fairlearnPaths?: string[];
   fairlearnUrls?: string[];
-  /** Regex with named groups matching MLflow metric keys that carry the group, e.g. fairness/<metric>/<group>. */
+  /** Column mapping for CSVs with unfamiliar headers: one mapping or a list (the first whose files glob matches applies). */
+  fairlearnCsvColumns?: FairlearnCsvColumns | FairlearnCsvColumns[];
+  /** Regex with named groups (group, metric; optional sensitive_feature) for MLflow keys holding by-group values. */
   fairlearnMetricKeyPattern?: string;
+  /** Regex with named group metric for MLflow keys holding overall values. */
+  fairlearnOverallKeyPattern?: string;
+  /** Regex with named group metric for MLflow keys holding fairness scalars (differences, ratios). */
+  fairlearnDisparityKeyPattern?: string;
+  /** MLflow artifact directories searched for fairness files; default ["fairness"]. */
+  fairlearnArtifactPaths?: string[];
+  /** Read fairness results from MLflow runs; default true. */
+  fairlearnMlflow?: boolean;
 
   /** Compliance rules (YAML) added to or overriding the default rule pack. */
   policyRules?: string;
   /** A YAML file of compliance rules on the Grafana server. */
   policyRulesFile?: string;
+  /** Evidence older than this many days is ignored; default 365. */
+  policyEvidenceDays?: number;
+  /** Model versions one evaluation covers; default 100. Whole number (Go int). */
+  policyMaxModelVersions?: number;
+  /** CEL runtime cost limit of one rule evaluation; default 1000000. Whole number (Go uint64). */
+  policyCostLimit?: number;
+  /** Weights of the dimensions in the trust score; default 1 each. */
+  trustScoreWeights?: Partial<Record<TrustScoreDimension, number>>;
+  /** Not read by the backend. */
   defaultModel?: string;
 }
 
@@ -202,7 +271,12 @@ export interface DteTrustOptions extends DataSourceJsonData {
 export interface DteTrustSecureJsonData {
   mlflowPassword?: string;
   mlflowToken?: string;
+  /** PEM CA certificate, used when jsonData.tlsAuthWithCACert is on. */
   tlsCACert?: string;
+  /** PEM client certificate, sent when jsonData.tlsAuth is on. */
+  tlsClientCert?: string;
+  /** PEM client key of tlsClientCert. */
+  tlsClientKey?: string;
   evidentlyUiSecret?: string;
   [httpHeaderValue: `httpHeaderValue${number}`]: string | undefined;
 }

@@ -154,4 +154,137 @@ describe('ConfigEditor', () => {
     await user.type(screen.getByLabelText('Policy rules (YAML)'), 'rules: [[]');
     expect(last().jsonData.policyRules).toBe('rules: []');
   });
+
+  describe('TLS', () => {
+    it('takes the client certificate and key as secrets and the server name as jsonData', async () => {
+      const { last, user } = setup(settings());
+      expect(screen.queryByLabelText('Client cert')).not.toBeInTheDocument();
+      await user.click(screen.getByLabelText('With client cert'));
+      expect(last().jsonData.tlsAuth).toBe(true);
+
+      await user.click(screen.getByLabelText('Client cert'));
+      await user.paste('-----BEGIN CERTIFICATE-----client');
+      await user.click(screen.getByLabelText('Client key'));
+      await user.paste('-----BEGIN PRIVATE KEY-----k3y');
+      await user.type(screen.getByLabelText('Server name'), 'mlflow.internal');
+
+      const saved = last();
+      expect(saved.secureJsonData?.tlsClientCert).toBe('-----BEGIN CERTIFICATE-----client');
+      expect(saved.secureJsonData?.tlsClientKey).toBe('-----BEGIN PRIVATE KEY-----k3y');
+      expect(saved.jsonData.serverName).toBe('mlflow.internal');
+      expect(JSON.stringify(saved.jsonData)).not.toContain('BEGIN');
+      expect(JSON.stringify(saved.jsonData)).not.toContain('k3y');
+    });
+
+    it('resets a configured client key', async () => {
+      const { last, user } = setup(settings({ jsonData: { tlsAuth: true }, secureJsonFields: { tlsClientKey: true } }));
+      expect(screen.getByLabelText('Client key')).toBeDisabled();
+      await user.click(screen.getByRole('button', { name: 'Reset' }));
+      expect(last().secureJsonFields.tlsClientKey).toBe(false);
+      expect(last().secureJsonData?.tlsClientKey).toBe('');
+      expect(screen.getByLabelText('Client key')).toBeEnabled();
+    });
+  });
+
+  describe('Evidently MLflow artifacts', () => {
+    it('stores runs and experiments as lists and max runs as a whole number', async () => {
+      const { last, user } = setup(settings());
+      await user.type(screen.getByLabelText('MLflow runs'), 'abc123{Enter}def456');
+      await user.type(screen.getByLabelText('MLflow experiments'), 'monitoring');
+      await user.type(screen.getByLabelText('MLflow artifact path'), 'evidently');
+      await user.type(screen.getByLabelText('MLflow max runs'), '20');
+      await user.tab();
+
+      const saved = last().jsonData;
+      expect(saved.evidentlyMlflowRuns).toEqual(['abc123', 'def456']);
+      expect(saved.evidentlyMlflowExperiments).toEqual(['monitoring']);
+      expect(saved.evidentlyMlflowArtifactPath).toBe('evidently');
+      expect(saved.evidentlyMlflowMaxRuns).toBe(20);
+    });
+
+    it('refuses a fraction for a whole-number setting', async () => {
+      const { onOptionsChange, user } = setup(settings({ jsonData: { evidentlyMlflowMaxRuns: 50 } }));
+      const maxRuns = screen.getByLabelText('MLflow max runs');
+      await user.clear(maxRuns);
+      await user.type(maxRuns, '2.5');
+      expect(screen.getByText(/Enter a whole number/)).toBeInTheDocument();
+      const stored = onOptionsChange.mock.calls.map((c) => c[0].jsonData.evidentlyMlflowMaxRuns);
+      expect(stored).not.toContain(2.5);
+    });
+  });
+
+  describe('Fairlearn', () => {
+    it('stores the CSV column mapping as an object, not a string', async () => {
+      const { last, user } = setup(settings());
+      await user.click(screen.getByLabelText('CSV column mapping'));
+      await user.paste('{"files": "summaries/*.csv", "sensitive_features": ["sex"], "metrics": {"accuracy": "Acc"}}');
+      await user.tab();
+      expect(last().jsonData.fairlearnCsvColumns).toEqual({
+        files: 'summaries/*.csv',
+        sensitive_features: ['sex'],
+        metrics: { accuracy: 'Acc' },
+      });
+    });
+
+    it('shows an error for a mapping the backend would reject and keeps it out of jsonData', async () => {
+      const { onOptionsChange, user } = setup(settings());
+      await user.click(screen.getByLabelText('CSV column mapping'));
+      await user.paste('{"sensitive_features": "sex"}');
+      await user.tab();
+      expect(screen.getByText(/sensitive_features must be a list of column names/)).toBeInTheDocument();
+      expect(onOptionsChange).not.toHaveBeenCalled();
+    });
+
+    it('turns MLflow reading off as a boolean and stores artifact dirs and key patterns', async () => {
+      const { last, user } = setup(settings());
+      const fromMlflow = screen.getByLabelText('Read from MLflow');
+      expect(fromMlflow).toBeChecked();
+      await user.click(fromMlflow);
+      expect(last().jsonData.fairlearnMlflow).toBe(false);
+
+      await user.type(screen.getByLabelText('MLflow artifact dirs'), 'fair');
+      await user.tab();
+      expect(last().jsonData.fairlearnArtifactPaths).toEqual(['fair']);
+
+      await user.click(screen.getByLabelText('Overall key pattern'));
+      await user.paste('^overall_(?P<metric>.+)$');
+      expect(last().jsonData.fairlearnOverallKeyPattern).toBe('^overall_(?P<metric>.+)$');
+      expect(screen.queryByText(/Lacks the named group/)).not.toBeInTheDocument();
+    });
+
+    it('flags a key pattern without its required named groups', () => {
+      setup(settings({ jsonData: { fairlearnDisparityKeyPattern: '^fairness_(.+)$' } }));
+      expect(screen.getByText('Lacks the named group (?P<metric>...)')).toBeInTheDocument();
+    });
+  });
+
+  describe('Compliance', () => {
+    it('stores the policy limits as numbers and the weights as an object', async () => {
+      const { last, user } = setup(settings());
+      await user.type(screen.getByLabelText('Evidence max age (days)'), '90');
+      await user.type(screen.getByLabelText('Max model versions'), '25');
+      await user.type(screen.getByLabelText('Rule cost limit'), '5000');
+      await user.click(screen.getByLabelText('Trust score weights'));
+      await user.paste('{"fairness": 2, "drift": 0.5}');
+      await user.tab();
+
+      const saved = last().jsonData;
+      expect(saved.policyEvidenceDays).toBe(90);
+      expect(saved.policyMaxModelVersions).toBe(25);
+      expect(saved.policyCostLimit).toBe(5000);
+      expect(saved.trustScoreWeights).toEqual({ fairness: 2, drift: 0.5 });
+    });
+
+    it('refuses weights for an unknown dimension', async () => {
+      const { onOptionsChange, user } = setup(settings({ jsonData: { trustScoreWeights: { fairness: 2 } } }));
+      const weights = screen.getByLabelText('Trust score weights');
+      await user.clear(weights);
+      await user.click(weights);
+      await user.paste('{"speed": 1}');
+      await user.tab();
+      expect(screen.getByText(/unknown dimension "speed"/)).toBeInTheDocument();
+      const stored = onOptionsChange.mock.calls.map((c) => c[0].jsonData.trustScoreWeights);
+      expect(stored).not.toContainEqual({ speed: 1 });
+    });
+  });
 });

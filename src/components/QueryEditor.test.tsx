@@ -138,4 +138,22 @@ describe('QueryEditor', () => {
     expect(last().runFilter).toBe("params.model_type = 'xgb'");
     expect(onRunQuery).toHaveBeenCalled();
   });
+
+  it('narrows a drift query to an Evidently path', async () => {
+    const { last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Drift });
+    await user.type(screen.getByLabelText('Evidently path'), 'proj/a');
+    expect(last().path).toBe('proj/a');
+    await user.tab();
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('offers the Evidently path on accuracy queries only for the Evidently source', () => {
+    setup({ refId: 'A', queryType: QueryType.Accuracy });
+    expect(screen.queryByLabelText('Evidently path')).not.toBeInTheDocument();
+  });
+
+  it('shows the Evidently path of an accuracy query narrowed to Evidently', () => {
+    setup({ refId: 'A', queryType: QueryType.Accuracy, source: 'evidently', path: 'reports' });
+    expect(screen.getByLabelText('Evidently path')).toHaveValue('reports');
+  });
 });

@@ -196,6 +196,25 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
     </InlineField>
   );
 
+  // Evidently file sources only: the backend reads `path` from the raw query (pkg/source/evidently).
+  const pathField = (
+    <InlineField
+      label="Evidently path"
+      labelWidth={LABEL_WIDTH}
+      htmlFor="query-path"
+      tooltip="Narrows Evidently exports to a file or directory relative to a configured Evidently path or workspace (no absolute paths, no ..). Empty reads them all."
+    >
+      <Input
+        id="query-path"
+        value={query.path ?? ''}
+        placeholder="project-a/snapshots"
+        width={40}
+        onChange={(e) => set({ path: e.currentTarget.value || undefined }, false)}
+        onBlur={onRunQuery}
+      />
+    </InlineField>
+  );
+
   return (
     <>
       <InlineFieldRow>
@@ -254,6 +273,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
               />
             </InlineField>
           </InlineFieldRow>
+          {(query.source === Source.Evidently || query.path) && <InlineFieldRow>{pathField}</InlineFieldRow>}
         </>
       )}
 
@@ -330,6 +350,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             )}
           </InlineFieldRow>
           <InlineFieldRow>{metricsField}</InlineFieldRow>
+          <InlineFieldRow>{pathField}</InlineFieldRow>
         </>
       )}
 
