@@ -101,20 +101,11 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-// TestFixtureWorkspace serves the generated 0.7 workspace through the provider: project from
-// metadata.json, model and version from tags, links to the UI, and drift growing over the days.
-func TestFixtureWorkspace(t *testing.T) {
-	doc := loadExpected(t, "current")
-	ws := filepath.Join(fixturesDir, "current", "workspace")
-	p := newTestProvider(t, Config{Workspaces: []string{ws}, UIURL: "http://127.0.0.1:8000"})
-	ctx := context.Background()
-	ev, err := p.Collect(ctx, trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share"}, Model: "credit-risk-classifier"})
-	if err != nil {
-		t.Fatal(err)
-	}
+// workspaceDriftShares returns the drift_share Evidently reported for each workspace snapshot of model.
+func workspaceDriftShares(doc expectedDoc, model string) map[time.Time]float64 {
 	want := map[time.Time]float64{}
 	for _, ef := range doc.Files {
-		if ef.Format != FormatSnapshotModel {
+		if ef.Format != FormatSnapshotModel || ef.Model != model {
 			continue
 		}
 		ts, _ := time.Parse(time.RFC3339Nano, *ef.Timestamp)
@@ -124,6 +115,22 @@ func TestFixtureWorkspace(t *testing.T) {
 			}
 		}
 	}
+	return want
+}
+
+// TestFixtureWorkspace serves the generated 0.7 workspace through the provider: project from
+// metadata.json, model and version from tags, links to the UI, drift growing over the days for
+// credit-risk-classifier and none for churn-predictor (a second project).
+func TestFixtureWorkspace(t *testing.T) {
+	doc := loadExpected(t, "current")
+	ws := filepath.Join(fixturesDir, "current", "workspace")
+	p := newTestProvider(t, Config{Workspaces: []string{ws}, UIURL: "http://127.0.0.1:8000"})
+	ctx := context.Background()
+	ev, err := p.Collect(ctx, trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share"}, Model: "credit-risk-classifier"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := workspaceDriftShares(doc, "credit-risk-classifier")
 	if len(ev.Points) != len(want) || len(want) < 7 {
 		t.Fatalf("%d drift_share points, want %d (one per snapshot)", len(ev.Points), len(want))
 	}
@@ -143,12 +150,40 @@ func TestFixtureWorkspace(t *testing.T) {
 	if first.Value != 0 || first.Labels[trust.LabelVersion] != "1" || last.Labels[trust.LabelVersion] != "2" {
 		t.Errorf("drift should start at 0 on version 1 and end on version 2: first %v last %v", first, last)
 	}
+
+	// the healthy model: its own project, version 1, no drift on any day
+	ev, err = p.Collect(ctx, trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share", "dataset_drift"}, Model: "churn-predictor"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want = workspaceDriftShares(doc, "churn-predictor")
+	if len(want) < 3 || len(ev.Points) != 2*len(want) {
+		t.Fatalf("churn-predictor: %d points, want drift_share and dataset_drift for each of %d snapshots", len(ev.Points), len(want))
+	}
+	for _, pt := range ev.Points {
+		if _, ok := want[pt.Time]; !ok {
+			t.Errorf("churn-predictor: point at %s, no snapshot then", pt.Time)
+		}
+		if pt.Value >= 0.1 || pt.Labels[trust.LabelProject] != "churn" || pt.Labels[trust.LabelVersion] != "1" {
+			t.Errorf("churn-predictor: %s %s = %v labels %v, want no drift in project churn v1", pt.Time, pt.Metric, pt.Value, pt.Labels)
+		}
+	}
+
 	anns, err := p.Annotations(ctx, trust.AnnotationDrift, &trust.Query{})
 	if err != nil || len(anns) == 0 {
 		t.Fatalf("no drift annotations: %v", err)
 	}
+	for _, a := range anns {
+		if strings.Contains(a.Title, "churn-predictor") {
+			t.Errorf("drift annotation for the stable model: %+v", a)
+		}
+	}
+	projects, _ := p.Options(ctx, trust.VarProjects, &trust.Query{})
+	if len(projects) != 2 {
+		t.Errorf("projects %v, want credit-risk and churn", projects)
+	}
 	feats, _ := p.Options(ctx, trust.VarFeatures, &trust.Query{})
-	if len(feats) != 3 {
-		t.Errorf("features %v, want the 3 workspace columns", feats)
+	if len(feats) != 6 {
+		t.Errorf("features %v, want the 3 columns of each workspace project", feats)
 	}
 }
