@@ -263,8 +263,6 @@ export interface DteTrustOptions extends DataSourceJsonData {
   policyCostLimit?: number;
   /** Weights of the dimensions in the trust score; default 1 each. */
   trustScoreWeights?: Partial<Record<TrustScoreDimension, number>>;
-  /** Not read by the backend. */
-  defaultModel?: string;
 }
 
 /** Datasource secrets: written by the config editor, only ever read by the backend. */

@@ -159,19 +159,6 @@ export function ConfigEditor(props: Props) {
             />
           </InlineField>
         )}
-        <InlineField
-          label="Default model"
-          labelWidth={LABEL_WIDTH}
-          htmlFor="default-model"
-          tooltip="Registered model used by queries that name none"
-        >
-          <Input
-            id="default-model"
-            value={jsonData.defaultModel ?? ''}
-            width={WIDTH}
-            onChange={(e) => setJson('defaultModel', e.currentTarget.value)}
-          />
-        </InlineField>
       </FieldSet>
 
       <FieldSet label="TLS">
