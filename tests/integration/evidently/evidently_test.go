@@ -45,6 +45,7 @@ type snapshotExpect struct {
 	Path      string `json:"path"`
 	Format    string `json:"format"`
 	Timestamp string `json:"timestamp"`
+	Model     string `json:"model"`
 	Version   string `json:"version"`
 	Values    []struct {
 		Metric string            `json:"metric"`
@@ -68,7 +69,7 @@ func expected(t *testing.T) map[time.Time]map[string]float64 {
 	}
 	out := map[time.Time]map[string]float64{}
 	for _, f := range doc.Files {
-		if f.Format != "snapshot-model" {
+		if f.Format != "snapshot-model" || f.Model != "credit-risk-classifier" {
 			continue
 		}
 		ts, err := time.Parse(time.RFC3339Nano, f.Timestamp)
@@ -190,8 +191,8 @@ func TestEvidentlyUIDriftQualityAccuracy(t *testing.T) {
 
 	// latest: one row per series (feature x model version), for alerting
 	fs = frames(t, query(t, ds, map[string]any{"queryType": "drift", "format": "latest", "metrics": []string{"drift_score"}}))
-	if fs[0].Meta == nil || fs[0].Meta.Type != data.FrameTypeNumericLong || fs[0].Rows() != 6 {
-		t.Errorf("latest drift_score: %d rows (want 3 features x versions 1 and 2)", fs[0].Rows())
+	if fs[0].Meta == nil || fs[0].Meta.Type != data.FrameTypeNumericLong || fs[0].Rows() != 9 {
+		t.Errorf("latest drift_score: %d rows (want 3 features x credit-risk-classifier v1 and v2 and churn-predictor v1)", fs[0].Rows())
 	}
 }
 
@@ -208,10 +209,10 @@ func TestEvidentlyUIVariablesAnnotationsHealth(t *testing.T) {
 		}
 		return out
 	}
-	if got := strings.Join(values("projects"), ","); got != "credit-risk" {
+	if got := strings.Join(values("projects"), ","); got != "churn,credit-risk" {
 		t.Errorf("projects %s", got)
 	}
-	if got := strings.Join(values("features"), ","); got != "age,region,utilization" {
+	if got := strings.Join(values("features"), ","); got != "age,contract,monthly_charges,region,tenure,utilization" {
 		t.Errorf("features %s", got)
 	}
 	if got := strings.Join(values("versions"), ","); got != "1,2" {
