@@ -3,10 +3,9 @@
 # seeded MLflow server; prints a markdown section for BENCHMARKS.md on stdout (progress on stderr).
 #
 # Builds the venv and the seeded store (both cached), starts one MLflow server on a free loopback
-# port (stopped on exit), runs
-#   go test -run '^$' -bench BenchmarkMLflow -benchtime 1x -count $BENCH_COUNT -timeout 90m -benchmem -tags integration ./tests/integration/mlflow/
-# and reports medians over the runs and the plugin/direct ratios. BENCH_COUNT defaults to 5;
-# BENCH_RAW=FILE keeps the raw go test output.
+# port (stopped on exit), compiles the tests/integration/mlflow test binary and runs its
+# BenchmarkMLflow* benchmarks (-benchtime 1x -benchmem) in BENCH_COUNT rounds (default 5), then
+# reports medians over the rounds and the plugin/direct ratios. BENCH_RAW=FILE keeps the raw output.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -27,12 +26,26 @@ scripts/venv.sh mlflow >/dev/null
 seed=$(python/seed/seed-mlflow.sh)
 export DTE_MLFLOW_URL DTE_MLFLOW_EXPECTED=$seed/expected.json
 DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run MLFLOW_DB_SOURCE=$seed/mlflow.db scripts/mlflow-server.sh start)
-echo "bench-mlflow.sh: setup $(($(date +%s) - t))s; benchmarking against $DTE_MLFLOW_URL, $count runs" >&2
+echo "bench-mlflow.sh: setup $(($(date +%s) - t))s; benchmarking against $DTE_MLFLOW_URL, $count rounds" >&2
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 t=$(date +%s)
-cmd="go test -run '^\$' -bench BenchmarkMLflow -benchtime 1x -count $count -timeout 90m -benchmem -tags integration ./tests/integration/mlflow/"
-go test -run '^$' -bench BenchmarkMLflow -benchtime 1x -count "$count" -timeout 90m -benchmem -tags integration ./tests/integration/mlflow/ | tee "$raw" >&2
+# One compiled binary, one process per measurement: plugin and direct alternate, and swap which
+# goes first every round, so a change of machine load or of the server's state hits both alike.
+bin=$run/mlflow-bench.test
+go test -c -tags integration -o "$bin" ./tests/integration/mlflow/
+: >"$raw"
+for round in $(seq 1 "$count"); do
+  echo "bench-mlflow.sh: round $round of $count" >&2
+  sides="plugin direct"
+  [ $((round % 2)) -eq 0 ] && sides="direct plugin"
+  for case in AccuracyHistory RunsTable; do
+    for side in $sides; do
+      "$bin" -test.run '^$' -test.bench "^BenchmarkMLflow$case\$/^$side\$" -test.benchtime 1x \
+        -test.benchmem -test.timeout 30m | grep '^Benchmark' | tee -a "$raw" >&2
+    done
+  done
+done
 bench_s=$(($(date +%s) - t))
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
@@ -58,9 +71,9 @@ med = {n: {u: statistics.median(v) for u, v in d.items()} for n, d in rows.items
 counts = {n: len(d.get("ns/op", [])) for n, d in rows.items()}
 print("## MLflow: plugin versus direct REST fetch")
 print()
-print("Both sides read the same data from the same seeded MLflow server in the same run, alternating")
-print("(plugin, then direct, " + sys.argv[2] + " times). **plugin** is Grafana's path: `plugin.New` + `QueryData`, down")
-print("to the data frames. **direct** is the floor any client pays: the same REST calls")
+print("Both sides read the same data from the same seeded MLflow server in the same run: " + sys.argv[2] + " rounds, each")
+print("measuring plugin and direct in a fresh process, which goes first alternating between rounds.")
+print("**plugin** is Grafana's path: `plugin.New` + `QueryData`, down to the data frames. **direct** is the floor any client pays: the same REST calls")
 print("(`runs/search` pages; `get-history-bulk` per metric for 100 runs at a time, 4 in flight like the")
 print("plugin's default `mlflowMaxConcurrency`) decoded with `encoding/json` into minimal structs, no frames.")
 print("Medians over the runs; ratio = plugin / direct. Wall time is mostly the MLflow server's (a Python")
@@ -83,7 +96,7 @@ for bench, label in cases:
         label = ""
 print()
 n = min(counts.values()) if counts else 0
-print(f"Runs per measurement: {n}. Raw `go test` lines, per run:")
+print(f"Runs per measurement: {n}. Raw `go test` lines, in the order run:")
 print()
 print("```")
 for line in open(sys.argv[1]):
@@ -96,6 +109,8 @@ cat <<EOF
 Machine: $(nproc) cores ($cpu), $(free -g | awk '/Mem:/{print $2}') GiB; $(go version | cut -d' ' -f3-); MLflow $mlflow_version
 (\`mlflow server --workers 1\`, SQLite store) on the same machine. Load average $load_before before,
 $load_after after (other work shares the machine). Date $(date -u +%Y-%m-%dT%H:%MZ); benchmark time ${bench_s}s.
-Command: \`scripts/bench-mlflow.sh\`, which seeds (python/seed/seed_mlflow.py, cached), starts the
-server (scripts/mlflow-server.sh) and runs \`$cmd\`.
+Command: \`scripts/bench-mlflow.sh\` (BENCH_COUNT=$count): it seeds the store (python/seed/seed_mlflow.py,
+cached), starts the server (scripts/mlflow-server.sh), compiles
+\`go test -c -tags integration ./tests/integration/mlflow/\` and runs each measurement as
+\`mlflow-bench.test -test.run '^\$' -test.bench '^BenchmarkMLflow<case>\$/^<side>\$' -test.benchtime 1x -test.benchmem\`.
 EOF

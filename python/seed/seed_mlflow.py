@@ -290,16 +290,21 @@ def dump(client, with_bench):
 
     out["models"] = []
     for rm in client.search_registered_models(max_results=1000):
-        versions = client.search_model_versions(f"name='{rm.name}'")
+        # search_model_versions leaves aliases empty; get_model_version fills them.
+        versions = [
+            client.get_model_version(rm.name, v.version)
+            for v in client.search_model_versions(f"name='{rm.name}'")
+        ]
         out["models"].append(
             {
                 "name": rm.name,
                 "tags": dict(sorted(rm.tags.items())),
-                "aliases": dict(sorted(rm.aliases.items())),
+                # Versions are strings in the REST API (ints in mlflow.entities).
+                "aliases": {a: str(v) for a, v in sorted(rm.aliases.items())},
                 "versions": sorted(
                     (
                         {
-                            "version": v.version,
+                            "version": str(v.version),
                             "run_id": v.run_id,
                             "stage": v.current_stage,
                             "aliases": sorted(v.aliases),

@@ -106,7 +106,7 @@ type expected struct {
 	Models []struct {
 		Name     string            `json:"name"`
 		Tags     map[string]string `json:"tags"`
-		Aliases  map[string]sval `json:"aliases"` // alias -> version
+		Aliases  map[string]sval   `json:"aliases"` // alias -> version
 		Versions []struct {
 			Version sval              `json:"version"`
 			RunID   string            `json:"run_id"`

@@ -446,12 +446,9 @@ func TestMLflowNotMLflow(t *testing.T) {
 		{"404-everywhere", func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "404 page not found", http.StatusNotFound)
 		}},
-		{"json-api", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			_, _ = w.Write([]byte(`{"status":"ok","items":[]}`))
-		}},
 		{"python-http-server", func(w http.ResponseWriter, r *http.Request) {
-			// python -m http.server answers POST with 501 and GET of a missing file with 404.
+			// What python -m http.server answers (checked against the real one): POST gets 501,
+			// GET of a missing file 404, both with an HTML error page.
 			w.Header().Set("Content-Type", "text/html;charset=utf-8")
 			w.Header().Set("Server", "SimpleHTTP/0.6 Python/3.11.7")
 			if r.Method == http.MethodPost {
@@ -461,6 +458,11 @@ func TestMLflowNotMLflow(t *testing.T) {
 			}
 			w.WriteHeader(http.StatusNotFound)
 			_, _ = w.Write([]byte("<html><body><h1>Error response</h1><p>Error code: 404</p><p>Message: File not found.</p></body></html>"))
+		}},
+		{"json-api", func(w http.ResponseWriter, r *http.Request) {
+			// Some other JSON service answering 200 everywhere with its own keys.
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"status":"ok","items":[]}`))
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
