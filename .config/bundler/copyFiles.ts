@@ -1,6 +1,7 @@
 import path from 'path';
 import { DASHBOARDS_DIR, PLUGIN_JSON } from './constants.ts';
-import { getPluginJson, hasReadme } from './utils.ts';
+import { shareDashboard } from '../../src/shareDashboard.ts';
+import { getPackageJson, getPluginJson, hasReadme } from './utils.ts';
 
 const pluginJson = getPluginJson();
 const logoPaths: string[] = Array.from(new Set([pluginJson.info?.logos?.large, pluginJson.info?.logos?.small])).filter(
@@ -24,6 +25,7 @@ export const copyFilePatterns = [
     context: path.resolve(process.cwd(), DASHBOARDS_DIR),
     to: `${DASHBOARDS_DIR}/`,
     noErrorOnMissing: true,
+    transform: (content: Buffer) => shareDashboard(content.toString(), pluginJson.name, getPackageJson().version),
   },
   ...logoPaths.map((logoPath) => ({ from: logoPath, to: logoPath })),
   ...screenshotPaths.map((screenshotPath) => ({
