@@ -59,7 +59,7 @@ package: build ## the zip Grafana installs (top folder = plugin id), validated
 
 # --- tests -----------------------------------------------------------------------------------------
 .PHONY: test lint typecheck test-go test-frontend test-python test-integration test-e2e
-test: lint typecheck test-go test-frontend test-python test-integration test-e2e ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, real Grafana e2e
+test: lint typecheck test-go test-frontend test-python test-integration test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, real Grafana e2e, package checks
 	@echo "make test: all suites passed"
 
 lint: node_modules/.installed ## gofmt, go vet, eslint + prettier
