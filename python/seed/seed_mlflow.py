@@ -177,9 +177,19 @@ def seed(db_path, with_bench):
     print(f"seed: churn {len(churn_runs)} runs in {time.time() - t:.1f}s", file=sys.stderr)
 
     # Model registry: versions from real runs, aliases, a legacy stage, tags.
+    # Governance tags follow docs/compliance-rules.md (the default rule pack reads these names).
+    # credit-risk-classifier declares its GDPR basics but is high-risk without a DPIA reference, so
+    # gdpr-dpia fails (and the Fairlearn demo evidence makes its v2 fail the fairness rules).
     client.create_registered_model(
         MODEL,
-        tags={"owner": "risk-team", "gdpr.lawful_basis": "contract", "domain": "credit"},
+        tags={
+            "owner": "risk-team",
+            "domain": "credit",
+            "gdpr_personal_data": "contact,financial",
+            "gdpr_lawful_basis": "contract",
+            "gdpr_retention_days": "730",
+            "risk_level": "high",
+        },
         description="Credit default risk classifier.",
     )
     candidates = [credit_runs[i] for i in range(CREDIT_RUNS) if i not in long_runs and i != nan_run]
@@ -190,7 +200,11 @@ def seed(db_path, with_bench):
             MODEL,
             source=f"mlflow-artifacts:/credit-risk/{rid}/artifacts/model",
             run_id=rid,
-            tags={"validation_status": "approved" if n < 3 else "pending", "owner": "risk-team"},
+            tags={
+                "validation_status": "approved" if n < 3 else "pending",
+                "owner": "risk-team",
+                "training_data_date": "2026-05-01",
+            },
             description=f"credit-risk-classifier v{n}",
         )
     client.set_registered_model_alias(MODEL, "champion", "2")
@@ -198,10 +212,24 @@ def seed(db_path, with_bench):
     client.transition_model_version_stage(MODEL, "2", "Production")
     client.transition_model_version_stage(MODEL, "1", "Archived")
 
-    client.create_registered_model(MODEL2, tags={"owner": "growth-team"})
+    # churn-predictor is compliant on every governance tag: owner, GDPR declarations and a training
+    # data date per version within the retention period.
+    client.create_registered_model(
+        MODEL2,
+        tags={
+            "owner": "growth-team",
+            "gdpr_personal_data": "contact,usage",
+            "gdpr_lawful_basis": "legitimate_interests",
+            "gdpr_retention_days": "730",
+            "risk_level": "limited",
+        },
+    )
     for n, rid in enumerate([churn_runs[10], churn_runs[150]], start=1):
         client.create_model_version(
-            MODEL2, source=f"mlflow-artifacts:/churn/{rid}/artifacts/model", run_id=rid
+            MODEL2,
+            source=f"mlflow-artifacts:/churn/{rid}/artifacts/model",
+            run_id=rid,
+            tags={"training_data_date": "2026-06-30"},
         )
     client.set_registered_model_alias(MODEL2, "champion", "1")
     print(f"seed: registry in {time.time() - t:.1f}s", file=sys.stderr)
