@@ -18,8 +18,14 @@
 # The MLflow store is python/seed/seed_mlflow.py --no-bench (1,250 runs of mid 2026), seeded once
 # (about a minute) into ${DTE_CACHE:-~/.cache/dte-trust}/seed/demo-<hash>/ and copied on every start.
 #
+# The web UI: Go module zips carry Grafana's source but no built frontend, so `start` also builds it
+# (scripts/grafana-frontend.sh: Node and packages from the npm registry only; cold 7-10 min, then cached)
+# and runs Grafana with that homepath. If that build fails, the demo still starts, API only (blank
+# pages), with a loud note saying so.
+#
 # Environment (optional):
 #   DEMO_GRAFANA_PORT   Grafana's port on 127.0.0.1 (default 3000)
+#   DEMO_FRONTEND=0     skip the frontend build: API-only Grafana (blank web pages), as before
 #   DEMO_DIR            run directory (default ${DTE_CACHE:-~/.cache/dte-trust}/run/demo)
 #   PLUGIN_DIST         built plugin (default <repo>/dist)
 set -euo pipefail
@@ -90,6 +96,19 @@ start() {
     die "the real Grafana server could not be built (scripts/grafana-build.sh failed; log under $DTE_CACHE/grafana/). No demo without it; with Docker, use \`docker compose up\` instead."
   fi
 
+  # The web UI (cached after the first build). Its failure is no reason to withhold the API demo.
+  home="" no_ui=""
+  if [[ "${DEMO_FRONTEND:-1}" == "0" ]]; then
+    no_ui="DEMO_FRONTEND=0 skipped the frontend build"
+  else
+    log "Grafana web UI: scripts/grafana-frontend.sh (cold: 7-10 min, then cached)"
+    if home=$(scripts/grafana-frontend.sh | tail -n 1) && [[ -f "$home/public/views/index.html" ]]; then
+      export GRAFANA_HOMEPATH=$home
+    else
+      no_ui="scripts/grafana-frontend.sh failed (logs: $DTE_CACHE/grafana-frontend/<pin>/{install,build}.log)"
+    fi
+  fi
+
   store=$(seed)
   mkdir -p "$demo"
   mlflow_url=$(MLFLOW_RUN_DIR=$demo/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
@@ -107,15 +126,14 @@ start() {
     die "Grafana did not start (log: $demo/grafana/grafana.log)"
   fi
   url=http://127.0.0.1:$port
-  home=$(scripts/grafana-build.sh --print-paths | sed -n 's/^GRAFANA_HOME=//p')
-  if ! compgen -G "$home/public/build/*.js" >/dev/null; then
+  if [[ -n "$no_ui" ]]; then
     cat >&2 <<EOF
 
 ##################################################################################################
-## NOTE: this Grafana was built from source WITHOUT its frontend (no public/build): its HTTP API,
-## plugin, provisioning and alerting run, but the web pages at $url are blank.
-## To click through the dashboards use Docker (docker compose up, see docker-compose.yaml) or a
-## Grafana you run yourself with provisioning/. The API works; for example:
+## NOTE: this Grafana runs WITHOUT its web frontend: $no_ui.
+## Its HTTP API, plugin, provisioning and alerting run, but the web pages at $url are blank.
+## To click through the dashboards fix that and run \`make demo\` again, or use Docker (docker
+## compose up, see docker-compose.yaml). The API works; for example:
 ##   curl -su admin:admin $url/api/datasources/uid/dte-trust/health
 ##   curl -su admin:admin $url/api/prometheus/grafana/api/v1/rules
 ##   curl -su admin:admin -H 'Content-Type: application/json' $url/api/ds/query \\
@@ -139,6 +157,9 @@ Evidence: MLflow store $store (mid 2026), Evidently workspace $DTE_EVIDENTLY_WOR
 Fairlearn results $DTE_FAIRLEARN_PATH. The dashboards open on the last year.
 Logs: $demo/grafana/grafana.log, $demo/mlflow/server.log.   Stop: make demo-stop
 EOF
+  if [[ -z "$no_ui" ]]; then
+    log "web UI: built from source by scripts/grafana-frontend.sh, homepath $home"
+  fi
 }
 
 case "${1:-}" in

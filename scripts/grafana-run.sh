@@ -4,6 +4,9 @@
 #
 # Environment (all optional):
 #   GRAFANA_PORT           HTTP port on 127.0.0.1                          (default 3000)
+#   GRAFANA_HOMEPATH       Grafana homepath (conf/, public/): e.g. the one printed by
+#                          scripts/grafana-frontend.sh, which has the web UI (public/build)
+#                                                  (default: grafana-build.sh's source copy, API only)
 #   DTE_CACHE              cache root shared with grafana-build.sh          (default $HOME/.cache/dte-trust)
 #   GRAFANA_RUN_DIR        run dir: custom.ini, data/, plugins/, provisioning/, grafana.log, grafana.pid
 #                                                                           (default $DTE_CACHE/run/grafana)
@@ -164,11 +167,18 @@ start() {
 
   # The binary: built (or reused from the cache, near-instant) by grafana-build.sh.
   paths=$("$REPO/scripts/grafana-build.sh" --print-paths)
-  home=$(sed -n 's/^GRAFANA_HOME=//p' <<<"$paths")
+  home=${GRAFANA_HOMEPATH:-$(sed -n 's/^GRAFANA_HOME=//p' <<<"$paths")}
   bin=$(sed -n 's/^GRAFANA_BIN=//p' <<<"$paths")
   if [[ ! -x "$bin" || ! -f "$(sed -n 's/^GRAFANA_STAMP=//p' <<<"$paths")" ]]; then
     log "no Grafana build in the cache yet: running scripts/grafana-build.sh (a cold build takes a while)"
     "$REPO/scripts/grafana-build.sh" >/dev/null
+  fi
+
+  [[ -f "$home/conf/defaults.ini" ]] || die "homepath $home has no conf/defaults.ini (GRAFANA_HOMEPATH?)"
+  if [[ -f "$home/public/views/index.html" ]]; then
+    log "homepath: $home (with web UI)"
+  else
+    log "homepath: $home (no public/views/index.html: API only, the web pages are blank)"
   fi
 
   # The plugin.

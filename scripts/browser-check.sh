@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# browser-check.sh: open every dashboard of dashboards/*.json in headless Chromium against a running demo
+# (make demo), save a screenshot of each, and fail when a page does not render: every panel title of the
+# dashboard JSON must appear in the rendered DOM. Panels that render with an error are listed (and fail
+# the check with BROWSER_CHECK_STRICT=1); their messages come from /api/ds/query, not from the page.
+# Not part of `make test`: it needs the demo with the web UI (scripts/grafana-frontend.sh) and Chromium.
+#
+# The pages are read as an anonymous Viewer (headless Chromium cannot log in through a form), so the
+# demo must run with anonymous access:
+#   GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer make demo
+#   scripts/browser-check.sh
+#
+# Environment (optional):
+#   BROWSER_CHECK_URL     Grafana base URL          (default http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000})
+#   SCREENSHOT_DIR        where the PNGs and DOM dumps go     (default ${DTE_CACHE:-~/.cache/dte-trust}/screenshots)
+#   CHROMIUM              the browser                         (default /usr/bin/chromium, else chromium in PATH)
+#   BROWSER_CHECK_SIZE    window size WIDTH,HEIGHT; tall so that lazily loaded panels below the fold render
+#                                                             (default 1600,2600)
+#   BROWSER_CHECK_WAIT_MS Chromium's --virtual-time-budget    (default 15000)
+#   BROWSER_CHECK_STRICT=1  also fail when a panel shows an error
+set -euo pipefail
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+DTE_CACHE="${DTE_CACHE:-$HOME/.cache/dte-trust}"
+URL="${BROWSER_CHECK_URL:-http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000}}"
+OUT="${SCREENSHOT_DIR:-$DTE_CACHE/screenshots}"
+SIZE="${BROWSER_CHECK_SIZE:-1600,2600}"
+WAIT_MS="${BROWSER_CHECK_WAIT_MS:-15000}"
+CHROMIUM="${CHROMIUM:-$(command -v /usr/bin/chromium chromium chromium-browser 2>/dev/null | head -n 1)}"
+
+log() { printf '[browser-check] %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[[ -n "$CHROMIUM" && -x "$CHROMIUM" ]] || die "no Chromium (apt-get install chromium, or set CHROMIUM)"
+curl -fsS -m 5 "$URL/api/health" >/dev/null || die "no Grafana at $URL (make demo, or set BROWSER_CHECK_URL)"
+# The web UI: the API-only build answers / with an empty page.
+login_page=$(curl -fsS -m 10 "$URL/login") || die "$URL/login does not answer"
+[[ "$login_page" == *public/build/* ]] ||
+  die "$URL serves no web UI (no public/build): start the demo with its frontend (scripts/grafana-frontend.sh)"
+curl -fsS -m 5 "$URL/api/dashboards/uid/dte-trust-overview" >/dev/null ||
+  die "$URL does not allow anonymous access; run the demo with GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer"
+mkdir -p "$OUT"
+
+# Runs Chromium once; $1: --screenshot=FILE or --dump-dom; $2: the page. Chromium's own noise goes to a log.
+chrome() {
+  local profile rc=0
+  profile=$(mktemp -d)
+  timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
+    --disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
+    --window-size="$SIZE" --virtual-time-budget="$WAIT_MS" "$1" "$2" 2>>"$OUT/chromium.log" || rc=$?
+  rm -rf "$profile"
+  return "$rc"
+}
+
+: > "$OUT/chromium.log"
+fail=0
+for f in "$REPO"/dashboards/*.json; do
+  # uid, then one panel title per line (rows and nested panels included), HTML-escaped as in the DOM.
+  mapfile -t meta < <(python3 - "$f" <<'PY'
+import html, json, sys
+d = json.load(open(sys.argv[1]))
+def walk(ps):
+    for p in ps:
+        yield p
+        yield from walk(p.get("panels", []))
+print(d["uid"])
+for p in walk(d.get("panels", [])):
+    if p.get("title"):
+        print(html.escape(p["title"], quote=False))
+PY
+  )
+  uid=${meta[0]}
+  page="$URL/d/$uid?orgId=1"
+  png="$OUT/$uid.png"
+  dom="$OUT/$uid.html"
+  chrome --screenshot="$png" "$page" >/dev/null || { log "FAIL $uid: chromium failed on the screenshot (see $OUT/chromium.log)"; fail=1; continue; }
+  chrome --dump-dom "$page" >"$dom" || { log "FAIL $uid: chromium failed on --dump-dom (see $OUT/chromium.log)"; fail=1; continue; }
+  missing=()
+  for t in "${meta[@]:1}"; do
+    grep -qF -- "$t" "$dom" || missing+=("$t")
+  done
+  # Grafana 10 marks a failed panel with the status button "Panel status" / an error corner.
+  errors=$(grep -oE 'data-testid="data-testid Panel status error"|panel-info-corner--error' "$dom" | wc -l || true)
+  if ((${#missing[@]})); then
+    log "FAIL $uid: $((${#meta[@]} - 1 - ${#missing[@]}))/$((${#meta[@]} - 1)) panel titles rendered; missing: $(printf '"%s" ' "${missing[@]}")(screenshot $png)"
+    fail=1
+  else
+    log "ok   $uid: all $((${#meta[@]} - 1)) panel titles rendered, $errors panel(s) with an error (screenshot $png)"
+  fi
+  if ((errors > 0)) && [[ "${BROWSER_CHECK_STRICT:-0}" == "1" ]]; then
+    log "FAIL $uid: $errors panel(s) show an error (BROWSER_CHECK_STRICT=1)"
+    fail=1
+  fi
+done
+((fail == 0)) || die "some dashboards did not render (screenshots and DOM dumps in $OUT)"
+log "all dashboards rendered (screenshots and DOM dumps in $OUT)"
