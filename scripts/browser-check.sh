@@ -14,8 +14,8 @@
 #   BROWSER_CHECK_URL     Grafana base URL          (default http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000})
 #   SCREENSHOT_DIR        where the PNGs and DOM dumps go     (default ${DTE_CACHE:-~/.cache/dte-trust}/screenshots)
 #   CHROMIUM              the browser                         (default /usr/bin/chromium, else chromium in PATH)
-#   BROWSER_CHECK_SIZE    window size WIDTH,HEIGHT; tall so that lazily loaded panels below the fold render
-#                                                             (default 1600,2600)
+#   BROWSER_CHECK_SIZE    window size WIDTH,HEIGHT (default: 1600 wide, as tall as the dashboard's grid, so
+#                         that lazily loaded panels below the fold render too)
 #   BROWSER_CHECK_WAIT_MS Chromium's --virtual-time-budget    (default 15000)
 #   BROWSER_CHECK_STRICT=1  also fail when a panel shows an error
 set -euo pipefail
@@ -23,7 +23,6 @@ REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DTE_CACHE="${DTE_CACHE:-$HOME/.cache/dte-trust}"
 URL="${BROWSER_CHECK_URL:-http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000}}"
 OUT="${SCREENSHOT_DIR:-$DTE_CACHE/screenshots}"
-SIZE="${BROWSER_CHECK_SIZE:-1600,2600}"
 WAIT_MS="${BROWSER_CHECK_WAIT_MS:-15000}"
 CHROMIUM="${CHROMIUM:-$(command -v /usr/bin/chromium chromium chromium-browser 2>/dev/null | head -n 1)}"
 
@@ -46,7 +45,7 @@ chrome() {
   profile=$(mktemp -d)
   timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-background-networking \
     --disable-component-update --disable-sync --no-first-run --user-data-dir="$profile" \
-    --window-size="$SIZE" --virtual-time-budget="$WAIT_MS" "$1" "$2" 2>>"$OUT/chromium.log" || rc=$?
+    --window-size="$size" --virtual-time-budget="$WAIT_MS" "$1" "$2" 2>>"$OUT/chromium.log" || rc=$?
   rm -rf "$profile"
   return "$rc"
 }
@@ -54,21 +53,31 @@ chrome() {
 : > "$OUT/chromium.log"
 fail=0
 for f in "$REPO"/dashboards/*.json; do
-  # uid, then one panel title per line (rows and nested panels included), HTML-escaped as in the DOM.
+  # uid, then one line per titled panel (rows and nested panels included): what must be in the DOM as
+  # Chromium serializes it. A panel renders its header as data-testid="data-testid Panel header <title>"
+  # (Grafana 10's PanelChrome; a lazily loaded panel that never rendered has none); a row, its title text.
   mapfile -t meta < <(python3 - "$f" <<'PY'
-import html, json, sys
+import json, sys
 d = json.load(open(sys.argv[1]))
-def walk(ps):
-    for p in ps:
-        yield p
-        yield from walk(p.get("panels", []))
+# Panels inside a collapsed row (its "panels") are not rendered: only the row title is checked.
+panels = d.get("panels", [])
+bottom = max((p.get("gridPos", {}).get("y", 0) + p.get("gridPos", {}).get("h", 0) for p in panels), default=0)
 print(d["uid"])
-for p in walk(d.get("panels", [])):
-    if p.get("title"):
-        print(html.escape(p["title"], quote=False))
+print(160 + 38 * bottom)  # page height in px: 30 px grid cells + 8 px margins, plus the top bars
+for p in panels:
+    t = p.get("title")
+    if not t:
+        continue
+    if p.get("type") == "row":
+        print(t.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    else:
+        print('data-testid="data-testid Panel header ' + t.replace("&", "&amp;").replace('"', "&quot;") + '"')
 PY
   )
   uid=${meta[0]}
+  # Tall enough for the whole dashboard, so that lazily loaded panels below the fold render too.
+  size=${BROWSER_CHECK_SIZE:-1600,${meta[1]}}
+  meta=("${meta[0]}" "${meta[@]:2}")
   page="$URL/d/$uid?orgId=1"
   png="$OUT/$uid.png"
   dom="$OUT/$uid.html"
@@ -78,10 +87,11 @@ PY
   for t in "${meta[@]:1}"; do
     grep -qF -- "$t" "$dom" || missing+=("$t")
   done
-  # Grafana 10 marks a failed panel with the status button "Panel status" / an error corner.
-  errors=$(grep -oE 'data-testid="data-testid Panel status error"|panel-info-corner--error' "$dom" | wc -l || true)
+  # A panel whose query failed shows a red button aria-label="Panel status" in its header (the old
+  # panel header, with the newPanelChromeUI toggle off: an error corner).
+  errors=$(grep -oE 'aria-label="Panel status"|panel-info-corner--error' "$dom" | wc -l || true)
   if ((${#missing[@]})); then
-    log "FAIL $uid: $((${#meta[@]} - 1 - ${#missing[@]}))/$((${#meta[@]} - 1)) panel titles rendered; missing: $(printf '"%s" ' "${missing[@]}")(screenshot $png)"
+    log "FAIL $uid: $((${#meta[@]} - 1 - ${#missing[@]}))/$((${#meta[@]} - 1)) panel titles rendered; missing: $(printf '%s; ' "${missing[@]}" | sed 's/data-testid="data-testid Panel header \([^"]*\)"/"\1"/g')(screenshot $png)"
     fail=1
   else
     log "ok   $uid: all $((${#meta[@]} - 1)) panel titles rendered, $errors panel(s) with an error (screenshot $png)"

@@ -105,7 +105,7 @@ start() {
     if home=$(scripts/grafana-frontend.sh | tail -n 1) && [[ -f "$home/public/views/index.html" ]]; then
       export GRAFANA_HOMEPATH=$home
     else
-      no_ui="scripts/grafana-frontend.sh failed (logs: $DTE_CACHE/grafana-frontend/<pin>/{install,build}.log)"
+      no_ui="scripts/grafana-frontend.sh failed (its error is above; logs $DTE_CACHE/grafana-frontend/<pin>/{install,build}.log)"
     fi
   fi
 

