@@ -20,12 +20,21 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	if dim != trust.Accuracy {
 		return &trust.Evidence{}, nil
 	}
+	// A dashboard's model variable set to All means every registered model's versions, not the
+	// runs of every experiment (which is what a query naming no model at all reads).
+	allModels := isAll(q.Model)
 	q = normalize(q)
 	limit := q.Limit
 	if limit <= 0 {
 		limit = DefaultAccuracyRuns
 	}
-	sel, err := p.selectRuns(ctx, q, limit, nil)
+	var sel *selection
+	var err error
+	if allModels && q.Alias == "" {
+		sel, err = p.selectByModel(ctx, q, true)
+	} else {
+		sel, err = p.selectRuns(ctx, q, limit, nil)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -89,6 +89,11 @@ func TestAccuracySelections(t *testing.T) {
 			want: []string{"accuracy 3@champion c3d4 01-06T00:10 0.9200", "f1 3@champion c3d4 01-06T00:00 0.8400", "roc_auc 3@champion c3d4 01-06T00:10 0.9500"},
 		},
 		{
+			name: "model All: every registered model's versions, not every experiment's runs",
+			js:   `{"model":"$__all","version":"$__all","metrics":["roc_auc"],"history":false}`,
+			want: []string{"roc_auc 1 a1b2 01-01T01:20 0.8800", "roc_auc 2 b2c3 01-03T00:20 0.9300", "roc_auc 3 c3d4 01-06T00:10 0.9500"},
+		},
+		{
 			name: "alias without a model: every model that has it",
 			js:   `{"alias":"champion","metrics":["accuracy"],"history":false}`,
 			want: []string{"accuracy 3@champion c3d4 01-06T00:10 0.9200"},

@@ -105,7 +105,7 @@ func (s *selection) info(format string, args ...any) {
 // all experiments when none) matching runFilter, most recent first, at most limit (0: all).
 func (p *Provider) selectRuns(ctx context.Context, q *trust.Query, limit int, orderBy []string) (*selection, error) {
 	if cleanVar(q.Model) != "" || cleanVar(q.Alias) != "" {
-		return p.selectByModel(ctx, q)
+		return p.selectByModel(ctx, q, false)
 	}
 	return p.selectByExperiments(ctx, q, limit, orderBy)
 }
@@ -203,15 +203,19 @@ func (p *Provider) resolveExperiments(ctx context.Context, names []string) (ids 
 	return ids, byID, nil
 }
 
-// selectByModel resolves a registered model's versions to their source runs.
-func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selection, error) {
-	versions, alias, err := p.resolveVersions(ctx, q)
+// selectByModel resolves a registered model's versions to their source runs; with allModels (the
+// query's model is Grafana's "All"), the versions of every registered model.
+func (p *Provider) selectByModel(ctx context.Context, q *trust.Query, allModels bool) (*selection, error) {
+	versions, alias, err := p.resolveVersions(ctx, q, allModels)
 	if err != nil {
 		return nil, err
 	}
 	scope := "model " + quote(q.Model)
-	if cleanVar(q.Model) == "" {
+	switch {
+	case cleanVar(q.Model) == "" && alias != "":
 		scope = "alias " + quote(alias) + " of every registered model"
+	case cleanVar(q.Model) == "":
+		scope = "every registered model"
 	}
 	sel := &selection{scope: scope, expNames: map[string]string{}}
 	if len(versions) == 0 {
@@ -360,9 +364,29 @@ func (p *Provider) selectByModel(ctx context.Context, q *trust.Query) (*selectio
 // resolveVersions returns the versions a query selects: by alias, by version (a list is allowed,
 // "1,2" or "{1,2}" as Grafana writes multi-value variables), or all versions of the model, in
 // version order. The alias is returned when the selection was by alias.
-func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query) ([]ModelVersion, string, error) {
+func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query, allModels bool) ([]ModelVersion, string, error) {
 	if alias := cleanVar(q.Alias); alias != "" && cleanVar(q.Model) == "" {
 		return p.versionsByAlias(ctx, alias)
+	}
+	if allModels && cleanVar(q.Model) == "" {
+		vs, err := p.c.SearchModelVersions(ctx, "")
+		if err != nil {
+			return nil, "", err
+		}
+		if want := splitVar(q.Version); len(want) > 0 {
+			keep := vs[:0]
+			for _, v := range vs {
+				for _, w := range want {
+					if string(v.Version) == w {
+						keep = append(keep, v)
+						break
+					}
+				}
+			}
+			vs = keep
+		}
+		sortVersions(vs)
+		return vs, "", nil
 	}
 	if alias := cleanVar(q.Alias); alias != "" {
 		v, err := p.c.GetModelVersionByAlias(ctx, q.Model, alias)
@@ -449,6 +473,12 @@ func sortVersions(vs []ModelVersion) {
 		}
 		return vs[i].Version < vs[j].Version
 	})
+}
+
+// isAll reports whether s is one of the values Grafana sends for an "All" selection.
+func isAll(s string) bool {
+	s = strings.TrimSpace(s)
+	return s != "" && cleanVar(s) == ""
 }
 
 // cleanVar drops the values Grafana sends for an "All" selection.
