@@ -104,6 +104,10 @@ demo: build-frontend build-backend-linux ## Grafana + plugin + MLflow + demo evi
 demo-stop: ## stop the demo
 	scripts/demo.sh stop
 
+.PHONY: browser-check
+browser-check: ## headless Chromium screenshots + render check of every dashboard (running demo, anonymous viewer)
+	scripts/browser-check.sh
+
 .PHONY: clean
 clean: ## remove build output (caches outside the repo stay)
 	rm -rf dist build bin coverage
