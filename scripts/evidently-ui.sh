@@ -26,7 +26,9 @@ urlfile=$dir/url
 
 log() { echo "evidently-ui.sh: $*" >&2; }
 
-alive() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
+# shellcheck source=lib/service.sh
+. "$root/scripts/lib/service.sh"
+alive() { svc_alive; }
 
 healthy() {
   "$py" - "$1" <<'EOF' 2>/dev/null
@@ -39,21 +41,7 @@ except Exception:
 EOF
 }
 
-stop() {
-  if [ -f "$pidfile" ]; then
-    local pid
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      kill -TERM -- "-$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pidfile" "$urlfile"
-}
+stop() { svc_stop; }
 
 case "$cmd" in
   url)
@@ -81,35 +69,4 @@ args=(ui --workspace "$dir/workspace" --host 127.0.0.1)
 [ -n "${EVIDENTLY_SECRET:-}" ] && args+=(--secret "$EVIDENTLY_SECRET")
 export DO_NOT_TRACK=1 EVIDENTLY_DISABLE_TELEMETRY=1 PYTHONUNBUFFERED=1 PYTHONWARNINGS=ignore
 
-timeout=${EVIDENTLY_START_TIMEOUT:-120}
-start_ts=$(date +%s)
-for attempt in 1 2 3; do
-  port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  url="http://127.0.0.1:$port"
-  setsid "$venv/bin/evidently" "${args[@]}" --port "$port" >"$dir/server.log" 2>&1 </dev/null &
-  pid=$!
-  echo "$pid" >"$pidfile"
-  while kill -0 "$pid" 2>/dev/null; do
-    if healthy "$url"; then
-      echo "$url" >"$urlfile"
-      log "started $url (pid $pid, $(($(date +%s) - start_ts))s, workspace $dir/workspace, log $dir/server.log)"
-      echo "$url"
-      exit 0
-    fi
-    if [ $(($(date +%s) - start_ts)) -ge "$timeout" ]; then
-      log "no answer from $url/api/version after ${timeout}s; last log lines:"
-      tail -n 30 "$dir/server.log" >&2
-      stop
-      exit 1
-    fi
-    sleep 0.5
-  done
-  rm -f "$pidfile"
-  if ! grep -qi "address already in use" "$dir/server.log"; then
-    log "service exited during start; last log lines:"
-    tail -n 15 "$dir/server.log" >&2
-    exit 1
-  fi
-  log "port $port was taken meanwhile (attempt $attempt); retrying on another"
-done
-exit 1
+svc_start "${EVIDENTLY_START_TIMEOUT:-120}" "workspace $dir/workspace" "$venv/bin/evidently" "${args[@]}"

@@ -31,10 +31,9 @@ urlfile=$dir/url
 
 log() { echo "mlflow-server.sh: $*" >&2; }
 
-# alive: the recorded process group still has a live leader.
-alive() {
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
-}
+# shellcheck source=lib/service.sh
+. "$root/scripts/lib/service.sh"
+alive() { svc_alive; }
 
 # healthy URL: GET URL/health answers OK (python, so no curl is needed).
 healthy() {
@@ -48,27 +47,7 @@ except Exception:
 EOF
 }
 
-stop() {
-  if [ -f "$pidfile" ]; then
-    local pid
-    pid=$(cat "$pidfile")
-    if kill -0 "$pid" 2>/dev/null; then
-      # The server runs in its own session: its process group holds mlflow and the uvicorn worker.
-      kill -TERM -- "-$pid" 2>/dev/null || true
-      for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
-      if kill -0 "$pid" 2>/dev/null; then
-        log "server $pid ignored SIGTERM for 10s; killing it"
-        kill -KILL -- "-$pid" 2>/dev/null || true
-      fi
-      # Leftover workers of the group (the leader may exit before its children).
-      kill -KILL -- "-$pid" 2>/dev/null || true
-    fi
-  fi
-  rm -f "$pidfile" "$urlfile"
-}
+stop() { svc_stop; }
 
 case "$cmd" in
   url)
@@ -129,38 +108,4 @@ EOF
   *) log "MLFLOW_APP_NAME=$MLFLOW_APP_NAME is not supported (use basic-auth or leave it unset)"; exit 2 ;;
 esac
 
-timeout=${MLFLOW_START_TIMEOUT:-180}
-start_ts=$(date +%s)
-for attempt in 1 2 3; do
-  # A free port: bind port 0 and let the kernel choose. Another process could take it before the
-  # server binds, so a server that dies early is retried on a fresh port.
-  port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
-  url="http://127.0.0.1:$port"
-  # setsid: the server leads its own process group, so stop ends mlflow and its uvicorn worker.
-  setsid "$venv/bin/mlflow" "${args[@]}" --port "$port" >"$dir/server.log" 2>&1 </dev/null &
-  pid=$!
-  echo "$pid" >"$pidfile"
-  while kill -0 "$pid" 2>/dev/null; do
-    if healthy "$url"; then
-      echo "$url" >"$urlfile"
-      log "started $url (pid $pid, ${MLFLOW_APP_NAME:-plain}, $(($(date +%s) - start_ts))s, log $dir/server.log)"
-      echo "$url"
-      exit 0
-    fi
-    if [ $(($(date +%s) - start_ts)) -ge "$timeout" ]; then
-      log "no answer from $url/health after ${timeout}s; last log lines:"
-      tail -n 30 "$dir/server.log" >&2
-      stop
-      exit 1
-    fi
-    sleep 0.5
-  done
-  rm -f "$pidfile"
-  if ! grep -qi "address already in use" "$dir/server.log"; then
-    log "server exited during start; last log lines:"
-    tail -n 15 "$dir/server.log" >&2
-    exit 1
-  fi
-  log "port $port was taken meanwhile (attempt $attempt); retrying on another"
-done
-exit 1
+svc_start "${MLFLOW_START_TIMEOUT:-180}" "${MLFLOW_APP_NAME:-plain}" "$venv/bin/mlflow" "${args[@]}"
