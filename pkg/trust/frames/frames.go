@@ -129,6 +129,7 @@ func Timeseries(points []trust.Point) data.Frames {
 		return data.Frames{emptyFrame(data.FrameTypeTimeSeriesMulti)}
 	}
 	frames := make(data.Frames, 0, len(order))
+	firsts := make([]*trust.Point, 0, len(order))
 	for _, k := range order {
 		s := index[k]
 		sort.SliceStable(s.rows, func(i, j int) bool { return points[s.rows[i]].Time.Before(points[s.rows[j]].Time) })
@@ -146,8 +147,49 @@ func Timeseries(points []trust.Point) data.Frames {
 		f := data.NewFrame(s.first.Metric, data.NewField("time", nil, times), valueField)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: typeVersion}
 		frames = append(frames, f)
+		firsts = append(firsts, s.first)
 	}
+	disambiguate(frames, firsts)
 	return frames
+}
+
+// disambiguateBy are the labels that tell apart series whose display names collide (MLflow and
+// Evidently both reporting a version's accuracy, two runs of one version), in the order tried.
+var disambiguateBy = []string{trust.LabelSource, trust.LabelRunID, trust.LabelDataset, trust.LabelProject, trust.LabelExperiment}
+
+// disambiguate appends to colliding display names the first label that differs among them, so a
+// legend never shows two series under one name.
+func disambiguate(frames data.Frames, firsts []*trust.Point) {
+	groups := map[string][]int{}
+	for i, f := range frames {
+		name := f.Fields[1].Config.DisplayNameFromDS
+		groups[name] = append(groups[name], i)
+	}
+	for name, idx := range groups {
+		if len(idx) < 2 {
+			continue
+		}
+		for _, key := range disambiguateBy {
+			values := map[string]bool{}
+			for _, i := range idx {
+				values[firsts[i].Labels[key]] = true
+			}
+			if len(values) < 2 {
+				continue
+			}
+			for _, i := range idx {
+				v := firsts[i].Labels[key]
+				if key == trust.LabelRunID && len(v) > 8 {
+					v = v[:8]
+				}
+				if v == "" {
+					v = "-"
+				}
+				frames[i].Fields[1].Config.DisplayNameFromDS = name + " (" + v + ")"
+			}
+			break
+		}
+	}
 }
 
 // seriesKeyer computes Point.SeriesKey, sorting the labels of each distinct Labels map once:

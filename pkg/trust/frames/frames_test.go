@@ -194,3 +194,23 @@ func TestDisplayNameShowsGroupAndRun(t *testing.T) {
 		t.Fatalf("got %q", got)
 	}
 }
+
+func TestTimeseriesDisambiguatesCollidingNames(t *testing.T) {
+	l := func(source, run string) trust.Labels {
+		return trust.Labels{trust.LabelModel: "credit", trust.LabelVersion: "2", trust.LabelSource: source, trust.LabelRunID: run}
+	}
+	fs := Timeseries([]trust.Point{
+		pt(1, "accuracy", 0.9, l("mlflow", "aaaaaaaaaaaa")),
+		pt(1, "accuracy", 0.8, l("evidently", "")),
+		pt(1, "f1", 0.7, l("mlflow", "aaaaaaaaaaaa")),
+	})
+	got := map[string]bool{}
+	for _, f := range fs {
+		got[f.Fields[1].Config.DisplayNameFromDS] = true
+	}
+	for _, want := range []string{"credit v2 accuracy (mlflow)", "credit v2 accuracy (evidently)", "credit v2 f1"} {
+		if !got[want] {
+			t.Errorf("display names %v lack %q", got, want)
+		}
+	}
+}
