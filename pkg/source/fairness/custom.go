@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/dte-trust/dte-trust/pkg/pyjson"
 )
 
 // readCustom decodes the hand-built JSON practitioners write from a MetricFrame:
@@ -114,7 +116,7 @@ func sensitiveFeatures(top map[string]json.RawMessage) []string {
 
 // customGroups reads by_group in its row-major, column-major or list form.
 func customGroups(raw json.RawMessage, overall map[string]float64, features []string) ([]Group, error) {
-	raw = json.RawMessage(sanitizeNonFinite(raw))
+	raw = json.RawMessage(pyjson.Sanitize(raw))
 	var list []map[string]json.RawMessage
 	if json.Unmarshal(raw, &list) == nil {
 		return groupList(list, features)

@@ -7,11 +7,13 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"github.com/dte-trust/dte-trust/pkg/pyjson"
 )
 
 // num is a JSON number as fairness files hold it: a number, null (undefined: Fairlearn's NaN), a
 // string holding a number, or one of "NaN", "Infinity" and "-Infinity" (quoted, or bare tokens
-// rewritten by sanitizeNonFinite). A missing key decodes to nothing; use *num to tell it apart.
+// rewritten by pyjson.Sanitize). A missing key decodes to nothing; use *num to tell it apart.
 type num float64
 
 // UnmarshalJSON implements json.Unmarshaler.
@@ -57,52 +59,9 @@ func parseNumber(s string) (float64, error) {
 	return v, nil
 }
 
-// sanitizeNonFinite rewrites the bare NaN, Infinity and -Infinity tokens Python's json module
-// writes (json.dump's default allow_nan=True; not valid JSON) as quoted strings num understands.
-// Text inside strings is left alone. The input is returned unchanged when it has no such token.
-func sanitizeNonFinite(b []byte) []byte {
-	if !bytes.Contains(b, []byte("NaN")) && !bytes.Contains(b, []byte("Infinity")) {
-		return b
-	}
-	out := make([]byte, 0, len(b)+16)
-	inString, escaped := false, false
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch {
-		case c == '"':
-			inString = true
-			out = append(out, c)
-		case bytes.HasPrefix(b[i:], []byte("NaN")):
-			out = append(out, `"NaN"`...)
-			i += len("NaN") - 1
-		case bytes.HasPrefix(b[i:], []byte("-Infinity")):
-			out = append(out, `"-Infinity"`...)
-			i += len("-Infinity") - 1
-		case bytes.HasPrefix(b[i:], []byte("Infinity")):
-			out = append(out, `"Infinity"`...)
-			i += len("Infinity") - 1
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
 // decodeJSON decodes a fairness file, tolerating bare NaN/Infinity tokens.
 func decodeJSON(b []byte, v any) error {
-	return json.Unmarshal(sanitizeNonFinite(b), v)
+	return json.Unmarshal(pyjson.Sanitize(b), v)
 }
 
 // scalarString renders a JSON scalar (a group value, a version) as the string Python's str() gives

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/pyjson"
 )
 
 // maxFileBytes bounds one fairness file or URL body; fairness results are kilobytes.
@@ -46,7 +48,7 @@ func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, 
 	var top map[string]json.RawMessage
 	if err := decodeJSON(b, &top); err != nil {
 		var list []json.RawMessage
-		if json.Unmarshal(sanitizeNonFinite(b), &list) == nil {
+		if json.Unmarshal(pyjson.Sanitize(b), &list) == nil {
 			return nil, nil, fmt.Errorf("%w: a JSON list", errNotFairness)
 		}
 		return nil, nil, fmt.Errorf("not valid JSON: %w", err)

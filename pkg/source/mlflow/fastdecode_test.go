@@ -7,6 +7,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/dte-trust/dte-trust/pkg/pyjson"
 )
 
 // TestDecodeMetricsPageMatchesEncodingJSON checks that the fast path reads exactly what
@@ -40,7 +42,7 @@ func TestDecodeMetricsPageMatchesEncodingJSON(t *testing.T) {
 				Metrics       []Metric `json:"metrics"`
 				NextPageToken string   `json:"next_page_token"`
 			}
-			if err := json.Unmarshal(sanitizeNonFinite([]byte(tt.body)), &page); err != nil {
+			if err := json.Unmarshal(pyjson.Sanitize([]byte(tt.body)), &page); err != nil {
 				t.Fatal(err)
 			}
 			if next != page.NextPageToken || len(ms) != len(page.Metrics) {
@@ -91,7 +93,7 @@ func BenchmarkDecodeBulkEncodingJSON(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		var page struct{ Metrics []Metric }
-		if err := json.Unmarshal(sanitizeNonFinite(body), &page); err != nil {
+		if err := json.Unmarshal(pyjson.Sanitize(body), &page); err != nil {
 			b.Fatal(err)
 		}
 	}

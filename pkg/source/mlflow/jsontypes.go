@@ -13,7 +13,7 @@ import (
 
 // Float is a double as MLflow writes it in JSON: a number, or one of the protobuf JSON strings
 // "NaN", "Infinity" and "-Infinity", or (from some MLflow-compatible servers) a number in a string.
-// Responses are also cleaned of bare NaN/Infinity tokens before decoding (see sanitizeNonFinite),
+// Responses are also cleaned of bare NaN/Infinity tokens before decoding (see pyjson.Sanitize),
 // because the Flask endpoints that bypass protobuf write them.
 type Float float64
 
@@ -95,58 +95,6 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	}
 	*s = String(b)
 	return nil
-}
-
-// sanitizeNonFinite rewrites the bare NaN, Infinity and -Infinity tokens that Python's json module
-// writes (not valid JSON) as the quoted forms Float understands. Text inside strings is left alone.
-// The input is returned unchanged (no copy) when it holds no such token.
-func sanitizeNonFinite(b []byte) []byte {
-	if !bytes.Contains(b, []byte("NaN")) && !bytes.Contains(b, []byte("Infinity")) {
-		return b
-	}
-	var out []byte
-	inString, escaped := false, false
-	last := 0
-	for i := 0; i < len(b); i++ {
-		c := b[i]
-		if inString {
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			inString = true
-		case 'N', 'I', '-':
-			var tok string
-			switch {
-			case bytes.HasPrefix(b[i:], []byte("NaN")):
-				tok = "NaN"
-			case bytes.HasPrefix(b[i:], []byte("Infinity")):
-				tok = "Infinity"
-			case bytes.HasPrefix(b[i:], []byte("-Infinity")):
-				tok = "-Infinity"
-			default:
-				continue
-			}
-			out = append(out, b[last:i]...)
-			out = append(out, '"')
-			out = append(out, tok...)
-			out = append(out, '"')
-			i += len(tok) - 1
-			last = i + 1
-		}
-	}
-	if out == nil {
-		return b
-	}
-	return append(out, b[last:]...)
 }
 
 // fieldNamesByType caches the JSON keys of answer types, for hasKnownKey.
