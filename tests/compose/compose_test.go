@@ -251,9 +251,10 @@ func TestComposeStack(t *testing.T) {
 	if g == nil {
 		t.Fatal("no grafana service")
 	}
-	// Official image, pinned to a 12.x release (the plugin's grafanaDependency is >=12.2.0).
-	if !regexp.MustCompile(`^(docker\.io/)?grafana/grafana(-enterprise|-oss)?:12\.\d+\.\d+$`).MatchString(g.Image) {
-		t.Errorf("grafana image %q: want the official grafana/grafana image pinned to a 12.x.y tag", g.Image)
+	// Official image, pinned by default to a 13.x release and overridable with GRAFANA_VERSION
+	// (`docker compose config` has already put in the default or the caller's value).
+	if !regexp.MustCompile(`^(docker\.io/)?grafana/grafana(-enterprise|-oss)?:(\$\{GRAFANA_VERSION:-13\.\d+\.\d+\}|1[1-3]\.\d+\.\d+)$`).MatchString(g.Image) {
+		t.Errorf("grafana image %q: want the official grafana/grafana image, grafana/grafana:${GRAFANA_VERSION:-13.x.y}", g.Image)
 	}
 	if v := g.Environment["GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"]; !containsItem(strings.Split(v, ","), pluginID) {
 		t.Errorf("GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS is %q, want it to list %s", v, pluginID)
