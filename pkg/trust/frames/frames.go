@@ -381,7 +381,9 @@ func Options(opts []trust.Option) data.Frames {
 	for i, o := range opts {
 		text[i], value[i] = o.Text, o.Value
 	}
-	return data.Frames{data.NewFrame("options", data.NewField("text", nil, text), data.NewField("value", nil, value))}
+	f := data.NewFrame("options", data.NewField("text", nil, text), data.NewField("value", nil, value))
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
+	return data.Frames{f}
 }
 
 // Annotations renders annotations as the frame Grafana's annotation support reads.
@@ -405,6 +407,7 @@ func Annotations(anns []trust.Annotation) data.Frames {
 	f := data.NewFrame("annotations",
 		data.NewField("time", nil, t), data.NewField("timeEnd", nil, te),
 		data.NewField("title", nil, title), data.NewField("text", nil, text), data.NewField("tags", nil, tags))
+	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
 	return data.Frames{f}
 }
 

@@ -214,3 +214,17 @@ func TestTimeseriesDisambiguatesCollidingNames(t *testing.T) {
 		}
 	}
 }
+
+// Variable and annotation frames are typed too: every frame the plugin answers carries Meta.Type.
+func TestOptionsAndAnnotationsAreTyped(t *testing.T) {
+	for name, fs := range map[string]data.Frames{
+		"options":        Options([]trust.Option{{Text: "a", Value: "a"}}),
+		"no options":     Options(nil),
+		"annotations":    Annotations([]trust.Annotation{{Time: t0, Title: "v1"}}),
+		"no annotations": Annotations(nil),
+	} {
+		if len(fs) != 1 || fs[0].Meta == nil || fs[0].Meta.Type != data.FrameTypeTable {
+			t.Errorf("%s: want one frame of type table, got %v", name, fs)
+		}
+	}
+}
