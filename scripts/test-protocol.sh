@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# test-protocol.sh: the packaged DTE Trust backend driven the way Grafana drives it, without Grafana
+# (make test-protocol, part of make test). It starts dist/gpx_dte_trust_linux_amd64 through the
+# go-plugin handshake and gRPC (tests/protocol/harness.go) and sends it every shipped dashboard's
+# panels, every provisioned alert rule's queries, variable, annotation and resource calls and
+# health checks, over the demo evidence:
+#   - a real MLflow server with the seeded demo store (scripts/demo.sh seed, cached), on a free port
+#   - DTE_EVIDENTLY_WORKSPACE=testdata/evidently/current/workspace, DTE_FAIRLEARN_PATH=testdata/fairlearn/demo
+# Extra arguments go to `go test`, e.g. scripts/test-protocol.sh -run TestAlertRules.
+# MLflow is stopped on exit, whatever happens; on failure its log is kept in
+# ${DTE_CACHE:-~/.cache/dte-trust}/logs/protocol-last/.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+DTE_CACHE=${DTE_CACHE:-$HOME/.cache/dte-trust}
+export DTE_CACHE
+log() { printf 'test-protocol.sh: %s\n' "$*" >&2; }
+t_all=$(date +%s)
+
+bin=${DTE_PLUGIN_BIN:-$root/dist/gpx_dte_trust_linux_amd64}
+[[ -x $bin ]] || { log "FAIL: no plugin executable at $bin: run \`make test-protocol\` (it builds it first)"; exit 1; }
+
+run=$DTE_CACHE/run/protocol-$$
+mkdir -p "$run"
+status=1
+cleanup() {
+  MLFLOW_RUN_DIR=$run/mlflow scripts/mlflow-server.sh stop >/dev/null 2>&1 || true
+  if [[ $status -ne 0 ]]; then
+    keep=$DTE_CACHE/logs/protocol-last
+    rm -rf "$keep" && mkdir -p "$keep"
+    cp "$run/mlflow/server.log" "$keep/mlflow-server.log" 2>/dev/null || true
+    log "FAIL (MLflow log: $keep/mlflow-server.log)"
+  else
+    log "PASS"
+  fi
+  rm -rf "$run"
+  log "total $(($(date +%s) - t_all)) s"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t=$(date +%s)
+store=$(scripts/demo.sh seed)
+log "demo MLflow store ready in $(($(date +%s) - t)) s: $store"
+t=$(date +%s)
+DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
+export DTE_MLFLOW_URL DTE_MLFLOW_UI_URL=$DTE_MLFLOW_URL
+export DTE_EVIDENTLY_WORKSPACE=$root/testdata/evidently/current/workspace
+export DTE_FAIRLEARN_PATH=$root/testdata/fairlearn/demo
+export DTE_PLUGIN_BIN=$bin
+log "MLflow $DTE_MLFLOW_URL started in $(($(date +%s) - t)) s"
+
+t=$(date +%s)
+rc=0
+go test -count=1 -timeout 15m -tags protocol ./tests/protocol/... -v "$@" >"$run/go-test.log" 2>&1 || rc=$?
+grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|protocol suite counts)|^\s+\S+_test\.go:[0-9]+:' "$run/go-test.log" | grep -v '^=== RUN' || true
+[[ $rc -eq 0 ]] || tail -n 60 "$run/go-test.log"
+log "go test -tags protocol: $(($(date +%s) - t)) s"
+status=$rc
+exit "$rc"
