@@ -16,8 +16,9 @@ help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 # --- dependencies ----------------------------------------------------------------------------------
-node_modules/.installed: package.json package-lock.json
+node_modules/.installed: package.json package-lock.json tests/runtimes/grafana12/package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
+	npm ci --no-audit --no-fund --loglevel=error --prefix tests/runtimes/grafana12
 	touch $@
 
 .PHONY: deps
@@ -78,7 +79,7 @@ test-go: ## Go unit tests with the race detector, and the docker-compose.yaml ch
 	go test -race -count=1 ./pkg/... ./cmd/...
 	go test -count=1 ./tests/compose/...
 
-test-frontend: node_modules/.installed ## jest
+test-frontend: node_modules/.installed ## jest: React 19 + @grafana/* 13, then React 18 + @grafana/* 12.2 (tests/runtimes)
 	npm run test:ci --silent
 
 test-python: ## pytest of the Python fairness helper

@@ -25,3 +25,17 @@ global.ResizeObserver = global.ResizeObserver || NoopObserver;
 for (const prop of ['clientHeight', 'clientWidth', 'offsetHeight', 'offsetWidth']) {
   Object.defineProperty(HTMLElement.prototype, prop, { configurable: true, get: () => 400 });
 }
+
+// React 19's react-dom/server (imported by @grafana/ui 13) schedules work on a MessageChannel, which
+// jsdom does not provide; Node's own implementation serves. Ports are unref'd so they never keep
+// jest alive.
+if (typeof global.MessageChannel === 'undefined') {
+  const { MessageChannel } = require('node:worker_threads');
+  global.MessageChannel = class extends MessageChannel {
+    constructor() {
+      super();
+      this.port1.unref();
+      this.port2.unref();
+    }
+  };
+}
