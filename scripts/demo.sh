@@ -27,7 +27,7 @@
 #
 # Environment (optional):
 #   DEMO_DOCKER=0       use the native demo even where Docker runs
-#   GRAFANA_VERSION     the Grafana image tag for the Docker demo (e.g. 11.6.9, 12.4.0, 13.2.3)
+#   GRAFANA_VERSION     the Grafana image tag for the Docker demo (e.g. 12.2.5, 12.4.0, 13.2.3)
 #   DEMO_DIR            run directory of the native demo (default ${DTE_CACHE:-~/.cache/dte-trust}/run/demo)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -136,7 +136,7 @@ Try (the demo evidence is from mid to late 2026, hence the one-year range):
   bin/trustq query --settings $demo/settings.json --query $q/drift.json --from now-1y --to now
   bin/trustq query --settings $demo/settings.json --query $q/models.json
   bin/trustq check --settings $demo/settings.json --model credit-risk-classifier@champion
-With Docker (or your own Grafana 11.6+): the dashboards and alert rules, see README "Demo".
+With Docker (or your own Grafana 12.2+): the dashboards and alert rules, see README "Demo".
 Logs: $demo/mlflow/server.log.   Stop: make demo-stop
 EOF
 }

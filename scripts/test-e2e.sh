@@ -6,7 +6,7 @@
 # the real thing for anyone who has a Grafana, for example the demo stack on a machine with Docker:
 #
 #   make build                                     # dist/: the plugin the stack mounts
-#   GRAFANA_VERSION=13.2.3 docker compose up -d    # or 12.4.0, 11.6.9 ...
+#   GRAFANA_VERSION=13.2.3 docker compose up -d    # or 12.2.5, 12.4.0 ...
 #   GRAFANA_URL=http://127.0.0.1:3000 make test-e2e
 #
 # Environment:

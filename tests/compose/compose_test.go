@@ -253,7 +253,7 @@ func TestComposeStack(t *testing.T) {
 	}
 	// Official image, pinned by default to a 13.x release and overridable with GRAFANA_VERSION
 	// (`docker compose config` has already put in the default or the caller's value).
-	if !regexp.MustCompile(`^(docker\.io/)?grafana/grafana(-enterprise|-oss)?:(\$\{GRAFANA_VERSION:-13\.\d+\.\d+\}|1[1-3]\.\d+\.\d+)$`).MatchString(g.Image) {
+	if !regexp.MustCompile(`^(docker\.io/)?grafana/grafana(-enterprise|-oss)?:(\$\{GRAFANA_VERSION:-13\.\d+\.\d+\}|1[23]\.\d+\.\d+)$`).MatchString(g.Image) {
 		t.Errorf("grafana image %q: want the official grafana/grafana image, grafana/grafana:${GRAFANA_VERSION:-13.x.y}", g.Image)
 	}
 	if v := g.Environment["GF_PLUGINS_ALLOW_LOADING_UNSIGNED_PLUGINS"]; !containsItem(strings.Split(v, ","), pluginID) {
