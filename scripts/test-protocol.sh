@@ -53,7 +53,7 @@ log "MLflow $DTE_MLFLOW_URL started in $(($(date +%s) - t)) s"
 t=$(date +%s)
 rc=0
 go test -count=1 -timeout 15m -tags protocol ./tests/protocol/... -v "$@" >"$run/go-test.log" 2>&1 || rc=$?
-grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|protocol suite counts)|^\s+\S+_test\.go:[0-9]+:' "$run/go-test.log" | grep -v '^=== RUN' || true
+grep -E '^(=== RUN|--- (PASS|FAIL|SKIP)|PASS|FAIL|ok|protocol suite counts)|^\s+\S+_test\.go:[0-9]+:|^\s+(FIRING|normal) ' "$run/go-test.log" | grep -v '^=== RUN' || true
 [[ $rc -eq 0 ]] || tail -n 60 "$run/go-test.log"
 log "go test -tags protocol: $(($(date +%s) - t)) s"
 status=$rc
