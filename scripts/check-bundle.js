@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // check-bundle.js: the built frontend binds to the host Grafana's React and @grafana packages
-// instead of carrying its own copies, so one bundle runs on React 18 (Grafana 11.6/12) and React 19
+// instead of carrying its own copies, so one bundle runs on React 18 (Grafana 12) and React 19
 // (Grafana 13). Run after the webpack build (npm run build).
 // It must not import react/jsx-runtime: the externals list allows it (as the create-plugin template
 // does), but Grafana only exposes that module from 11.6.11, 12.0.10, 12.1.7 and 12.2.5 on, so a

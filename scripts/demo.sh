@@ -136,7 +136,7 @@ Try (the demo evidence is from mid to late 2026, hence the one-year range):
   bin/trustq query --settings $demo/settings.json --query $q/drift.json --from now-1y --to now
   bin/trustq query --settings $demo/settings.json --query $q/models.json
   bin/trustq check --settings $demo/settings.json --model credit-risk-classifier@champion
-With Docker (or your own Grafana 12.2+): the dashboards and alert rules, see README "Demo".
+With Docker (or your own Grafana 12.2+): the dashboards and alert rules, see README "The two commands".
 Logs: $demo/mlflow/server.log.   Stop: make demo-stop
 EOF
 }

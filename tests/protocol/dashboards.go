@@ -79,11 +79,14 @@ func (d *Dashboard) AllPanels() []Panel {
 	return out
 }
 
-var relTime = regexp.MustCompile(`^now(?:-(\d+)([smhdwMy]))?$`)
+var (
+	relTime  = regexp.MustCompile(`^now(?:-(\d+)([smhdwMy]))?$`)
+	bareSpan = regexp.MustCompile(`^\d+[smhdwMy]$`)
+)
 
 // ParseRelative turns Grafana's now / now-30d / a bare 7d (a panel's timeFrom) into a time.
 func ParseRelative(s string, now time.Time) (time.Time, error) {
-	if m := regexp.MustCompile(`^\d+[smhdwMy]$`).FindString(s); m != "" {
+	if bareSpan.MatchString(s) {
 		s = "now-" + s
 	}
 	m := relTime.FindStringSubmatch(s)

@@ -117,26 +117,33 @@ func Start(path string, extraEnv ...string) (*Plugin, error) {
 	return p, nil
 }
 
-func (p *Plugin) dispense() error {
+func (p *Plugin) dispense() (err error) {
 	rpc, err := p.client.Client()
 	if err != nil {
 		return err
 	}
-	var ok bool
-	for name, dst := range map[string]func(any){
-		"data":        func(v any) { p.Data, ok = v.(grpcplugin.DataClient) },
-		"diagnostics": func(v any) { p.Diag, ok = v.(grpcplugin.DiagnosticsClient) },
-		"resource":    func(v any) { p.Res, ok = v.(grpcplugin.ResourceClient) },
-	} {
-		raw, err := rpc.Dispense(name)
-		if err != nil {
-			return fmt.Errorf("dispense %s: %w", name, err)
-		}
-		if dst(raw); !ok {
-			return fmt.Errorf("dispense %s: unexpected client %T", name, raw)
-		}
+	if p.Data, err = dispense[grpcplugin.DataClient](rpc, "data"); err != nil {
+		return err
 	}
-	return nil
+	if p.Diag, err = dispense[grpcplugin.DiagnosticsClient](rpc, "diagnostics"); err != nil {
+		return err
+	}
+	p.Res, err = dispense[grpcplugin.ResourceClient](rpc, "resource")
+	return err
+}
+
+// dispense asks the plugin for one of its gRPC services, as Grafana's plugin manager does.
+func dispense[T any](rpc plugin.ClientProtocol, name string) (T, error) {
+	var zero T
+	raw, err := rpc.Dispense(name)
+	if err != nil {
+		return zero, fmt.Errorf("dispense %s: %w", name, err)
+	}
+	c, ok := raw.(T)
+	if !ok {
+		return zero, fmt.Errorf("dispense %s: unexpected client %T", name, raw)
+	}
+	return c, nil
 }
 
 // Logs is everything the plugin wrote to stderr so far, with go-plugin's own lines.

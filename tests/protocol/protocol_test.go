@@ -12,7 +12,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/grafana/grafana-plugin-sdk-go/data"
 	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
@@ -147,10 +146,8 @@ func frameValues(frames data.Frames) []string {
 	return out
 }
 
-// mustJSON is v as indented JSON, for messages.
+// mustJSON is v as JSON, for messages.
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
-
-var _ = time.Second
