@@ -1,6 +1,7 @@
-// Package engine runs trust queries over the configured sources. It knows the query types and how
-// to combine sources, but nothing about any one upstream: sources plug in through the interfaces of
-// package trust and are wired in sources.go.
+// Package engine runs trust queries over the configured sources. Each query type has a handler in
+// its own file (query_<type>.go), registered in routes.go; a handler asks the sources that serve it
+// (through the interfaces of package trust) and hands what they return to pkg/trust/frames. The
+// engine knows nothing about any one upstream: sources are built in sources.go.
 package engine
 
 import (
@@ -12,10 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/data"
-
 	"github.com/dte-trust/dte-trust/pkg/trust"
-	"github.com/dte-trust/dte-trust/pkg/trust/frames"
 )
 
 // DefaultTimeout bounds one query when the settings do not say otherwise.
@@ -46,16 +44,7 @@ func New(ctx context.Context, s trust.Settings) (*Engine, error) {
 	if c.TimeoutSeconds > 0 {
 		e.Timeout = time.Duration(c.TimeoutSeconds * float64(time.Second))
 	}
-	for _, f := range factories {
-		p, err := f(ctx, s, e)
-		if err != nil {
-			e.setupErrors = append(e.setupErrors, err)
-			continue
-		}
-		if p != nil {
-			e.providers = append(e.providers, p)
-		}
-	}
+	e.buildSources(ctx, s)
 	return e, nil
 }
 
@@ -84,52 +73,6 @@ func (e *Engine) Close() {
 			c.Close()
 		}
 	}
-}
-
-// dimensionOf maps the dimension query types to their dimension.
-var dimensionOf = map[string]trust.Dimension{
-	trust.QueryAccuracy:   trust.Accuracy,
-	trust.QueryDrift:      trust.Drift,
-	trust.QueryQuality:    trust.Quality,
-	trust.QueryFairness:   trust.Fairness,
-	trust.QueryCompliance: trust.Compliance,
-}
-
-// Query answers one query.
-func (e *Engine) Query(ctx context.Context, q *trust.Query) (data.Frames, error) {
-	for _, p := range e.providers {
-		if fp, ok := p.(trust.FrameProvider); ok && contains(fp.QueryTypes(), q.QueryType) {
-			return fp.Frames(ctx, q)
-		}
-	}
-	switch q.QueryType {
-	case trust.QueryVariable:
-		opts, err := e.Options(ctx, q.Variable, q)
-		if err != nil {
-			return nil, err
-		}
-		return frames.Options(opts), nil
-	case trust.QueryAnnotations:
-		anns, err := e.Annotations(ctx, q.Annotation, q)
-		if err != nil {
-			return nil, err
-		}
-		return frames.Annotations(anns), nil
-	case "":
-		return nil, fmt.Errorf("the query has no queryType: choose one of %s", strings.Join(trust.QueryTypes, ", "))
-	}
-	dim, ok := dimensionOf[q.QueryType]
-	if !ok {
-		if q.QueryType == trust.QueryRuns || q.QueryType == trust.QueryModels || q.QueryType == trust.QueryTrustScore {
-			return nil, e.notConfigured(q.QueryType)
-		}
-		return nil, fmt.Errorf("unknown queryType %q: choose one of %s", q.QueryType, strings.Join(trust.QueryTypes, ", "))
-	}
-	ev, err := e.CollectAll(ctx, dim, q)
-	if err != nil {
-		return nil, err
-	}
-	return frames.Build(q.Format, ev), nil
 }
 
 // CollectAll gathers the evidence of one dimension from every provider that serves it (narrowed by
@@ -313,18 +256,13 @@ func (e *Engine) CheckHealth(ctx context.Context) HealthReport {
 	return r
 }
 
-// notConfigured explains which settings enable what was asked for.
+// notConfigured explains which settings enable what was asked for: a query type, or a dimension
+// (whose query type has the same name).
 func (e *Engine) notConfigured(what string) error {
-	hint := map[string]string{
-		string(trust.Accuracy):   "set mlflowUrl, or evidentlyPaths/evidentlyWorkspaces holding classification or regression reports",
-		string(trust.Drift):      "set evidentlyPaths, evidentlyWorkspaces or evidentlyUiUrl",
-		string(trust.Quality):    "set evidentlyPaths, evidentlyWorkspaces or evidentlyUiUrl",
-		string(trust.Fairness):   "set fairlearnPaths or fairlearnUrls, or mlflowUrl for fairness results logged to MLflow",
-		string(trust.Compliance): "compliance rules need at least one evidence source",
-		trust.QueryRuns:          "set mlflowUrl",
-		trust.QueryModels:        "set mlflowUrl",
-		trust.QueryTrustScore:    "the trust score needs at least one evidence source",
-	}[what]
+	hint := ""
+	if r, ok := routeOf(what); ok {
+		hint = r.needs
+	}
 	for _, err := range e.setupErrors {
 		hint += "; configuration problem: " + err.Error()
 	}

@@ -10,23 +10,33 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// factory builds one source from the datasource settings. It returns (nil, nil) when the source is
-// not configured. It may look up sources built before it with e.Provider (for example the MLflow
-// client, to read artifacts), so the order of factories matters.
-type factory func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error)
+// buildSources builds every source the settings configure, in dependency order: MLflow first,
+// whose runs and artifacts (trust.RunArtifacts) the Evidently and Fairlearn sources read; the
+// policy source last, since it evaluates rules over the others. A source with invalid settings is
+// kept as a setup error and the others are still built.
+func (e *Engine) buildSources(ctx context.Context, s trust.Settings) {
+	var runs trust.RunArtifacts
+	if ml, err := mlflow.New(ctx, s); e.add(ml, ml == nil, err) {
+		runs = ml.RunArtifacts()
+	}
+	ev, err := evidently.New(ctx, s, runs)
+	e.add(ev, ev == nil, err)
+	fa, err := fairness.New(ctx, s, runs)
+	e.add(fa, fa == nil, err)
+	pol, err := policy.New(ctx, s, e)
+	e.add(pol, pol == nil, err)
+}
 
-// factories lists every source the plugin knows, in build order.
-var factories = []factory{
-	func(ctx context.Context, s trust.Settings, _ *Engine) (trust.Provider, error) {
-		return mlflow.NewProvider(ctx, s)
-	},
-	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
-		return evidently.New(ctx, s, e.Provider("mlflow"))
-	},
-	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
-		return fairness.NewProvider(ctx, s, e.Provider("mlflow"))
-	},
-	func(ctx context.Context, s trust.Settings, e *Engine) (trust.Provider, error) {
-		return policy.FromSettings(ctx, s, e)
-	},
+// add keeps a built source, or its setup error; none (a nil pointer) means the source is not
+// configured. It reports whether p was kept.
+func (e *Engine) add(p trust.Provider, none bool, err error) bool {
+	switch {
+	case err != nil:
+		e.setupErrors = append(e.setupErrors, err)
+		return false
+	case none:
+		return false
+	}
+	e.providers = append(e.providers, p)
+	return true
 }

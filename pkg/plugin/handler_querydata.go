@@ -10,6 +10,7 @@ import (
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 
+	"github.com/dte-trust/dte-trust/pkg/engine"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -18,28 +19,36 @@ func (ds *Datasource) QueryData(ctx context.Context, req *backend.QueryDataReque
 	return ds.mux.QueryData(ctx, req)
 }
 
-// newMux routes every query type to the same engine entry; the fallback handles queries whose type
-// is missing from the request but present in the JSON, and unknown types.
+// newMux routes each query type to its own handler; the fallback takes queries whose type is
+// missing from the request (it may still be in the JSON) or unknown.
 func (ds *Datasource) newMux() *datasource.QueryTypeMux {
 	mux := datasource.NewQueryTypeMux()
-	for _, qt := range trust.QueryTypes {
-		mux.HandleFunc(qt, ds.handleQueries)
+	for _, qt := range engine.QueryTypes() {
+		h, err := engine.Route(qt)
+		if err != nil {
+			panic(err) // engine.QueryTypes lists routed types only
+		}
+		mux.HandleFunc(qt, ds.handler(h))
 	}
-	mux.HandleFunc("", ds.handleQueries)
+	mux.HandleFunc("", ds.handler(nil))
 	return mux
 }
 
-func (ds *Datasource) handleQueries(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	resp := backend.NewQueryDataResponse()
-	for _, q := range req.Queries {
-		resp.Responses[q.RefID] = ds.query(ctx, q)
+// handler answers a request's queries one after another with h, or, when h is nil, with the
+// handler of each query's own type.
+func (ds *Datasource) handler(h engine.Handler) backend.QueryDataHandlerFunc {
+	return func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
+		resp := backend.NewQueryDataResponse()
+		for _, q := range req.Queries {
+			resp.Responses[q.RefID] = ds.query(ctx, q, h)
+		}
+		return resp, nil
 	}
-	return resp, nil
 }
 
 // query runs one query within the configured timeout. It never panics: a panic in a source becomes
 // an error response naming the query type.
-func (ds *Datasource) query(ctx context.Context, dq backend.DataQuery) (res backend.DataResponse) {
+func (ds *Datasource) query(ctx context.Context, dq backend.DataQuery, h engine.Handler) (res backend.DataResponse) {
 	defer func() {
 		if r := recover(); r != nil {
 			log.DefaultLogger.Error("panic in query", "queryType", dq.QueryType, "panic", r, "stack", string(debug.Stack()))
@@ -52,9 +61,14 @@ func (ds *Datasource) query(ctx context.Context, dq backend.DataQuery) (res back
 	}
 	q.RefID = dq.RefID
 	q.From, q.To = dq.TimeRange.From, dq.TimeRange.To
+	if h == nil {
+		if h, err = engine.Route(q.QueryType); err != nil {
+			return backend.ErrDataResponseWithSource(backend.StatusBadRequest, backend.ErrorSourceDownstream, err.Error())
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, ds.Engine.Timeout)
 	defer cancel()
-	frames, err := ds.Engine.Query(ctx, &q)
+	frames, err := h(ctx, ds.Engine, &q)
 	if err != nil {
 		return errorResponse(ctx, q.QueryType, err, ds.Engine.Timeout.String())
 	}

@@ -80,9 +80,9 @@ func TestComplianceDashboard(t *testing.T) {
 					t.Errorf("%s: %v, no points", where, err)
 				}
 			case trust.QueryTrustScore:
-				fr, err := p.Frames(context.Background(), &q)
-				if err != nil || len(fr) == 0 || fr[0].Rows() == 0 {
-					t.Errorf("%s: %v %v", where, err, fr)
+				ev, err := p.TrustScore(context.Background(), &q)
+				if err != nil || len(ev.Points) == 0 {
+					t.Errorf("%s: %v, no points", where, err)
 				}
 			case trust.QueryAnnotations:
 				if _, err := p.Annotations(context.Background(), q.Annotation, &q); err != nil {

@@ -147,7 +147,7 @@ func (f *fixture) provider() (*Provider, *fakeEvidence, error) {
 	if !f.noCatalog {
 		host.providers = append(host.providers, &fakeCatalog{versions: []trust.ModelVersion{f.mv}})
 	}
-	p, err := New(host, f.cfg)
+	p, err := NewFromConfig(host, f.cfg)
 	if err != nil {
 		return nil, nil, err
 	}

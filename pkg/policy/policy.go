@@ -68,15 +68,15 @@ type Provider struct {
 // Make sure Provider implements what it serves.
 var (
 	_ trust.EvidenceProvider   = (*Provider)(nil)
-	_ trust.FrameProvider      = (*Provider)(nil)
+	_ trust.ScoreProvider      = (*Provider)(nil)
 	_ trust.OptionsProvider    = (*Provider)(nil)
 	_ trust.AnnotationProvider = (*Provider)(nil)
 	_ trust.HealthChecker      = (*Provider)(nil)
 )
 
-// FromSettings builds the policy source from the datasource settings. It returns an untyped nil
-// when the host has no other source to evaluate rules over.
-func FromSettings(_ context.Context, s trust.Settings, host Host) (trust.Provider, error) {
+// New builds the policy source from the datasource settings. It returns nil, nil when the host
+// has no other source to evaluate rules over.
+func New(_ context.Context, s trust.Settings, host Host) (*Provider, error) {
 	var cfg Config
 	if err := s.Decode(&cfg); err != nil {
 		return nil, err
@@ -90,17 +90,13 @@ func FromSettings(_ context.Context, s trust.Settings, host Host) (trust.Provide
 	if others == 0 {
 		return nil, nil
 	}
-	p, err := New(host, cfg)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return NewFromConfig(host, cfg)
 }
 
-// New builds the policy source from the default pack, cfg.PolicyRules and cfg.PolicyRulesFile.
+// NewFromConfig builds the policy source from the default pack, cfg.PolicyRules and cfg.PolicyRulesFile.
 // Rules that do not compile and documents that cannot be read are kept as problems to report;
 // the error return is for an unusable default pack only.
-func New(host Host, cfg Config) (*Provider, error) {
+func NewFromConfig(host Host, cfg Config) (*Provider, error) {
 	p := &Provider{host: host, cfg: cfg, Now: time.Now}
 	if p.cfg.EvidenceDays <= 0 {
 		p.cfg.EvidenceDays = DefaultEvidenceDays

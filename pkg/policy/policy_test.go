@@ -190,7 +190,7 @@ func TestUnservedAndFailingDimensions(t *testing.T) {
 }
 
 func TestCatalogErrorIsUpstream(t *testing.T) {
-	p, err := New(&fakeHost{providers: []trust.Provider{&fakeCatalog{err: errors.New("connection refused")}}}, Config{})
+	p, err := NewFromConfig(&fakeHost{providers: []trust.Provider{&fakeCatalog{err: errors.New("connection refused")}}}, Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -289,10 +289,12 @@ func TestTrustScore(t *testing.T) {
 	setMetric(f.points, "drift_share", 0.5, time.Time{}) // drift: 1 of 2
 	f.cfg.TrustScoreWeights = map[string]float64{"drift": 2, "bogus": 1}
 	p, _, _ := f.provider()
-	fr, err := p.Frames(context.Background(), &trust.Query{QueryType: trust.QueryTrustScore, Format: trust.FormatLatest})
+	q := &trust.Query{QueryType: trust.QueryTrustScore, Format: trust.FormatLatest}
+	ev, err := p.TrustScore(context.Background(), q)
 	if err != nil {
 		t.Fatal(err)
 	}
+	fr := frames.Build(q.Format, ev)
 	if fr[0].Meta.Type != data.FrameTypeNumericLong {
 		t.Fatalf("type %s", fr[0].Meta.Type)
 	}
@@ -338,17 +340,17 @@ func TestAnnotationsMarkFailingStretches(t *testing.T) {
 	}
 }
 
-func TestOptionsAndFromSettings(t *testing.T) {
+func TestOptionsAndNew(t *testing.T) {
 	p, _, _ := newFixture().provider()
 	opts, err := p.Options(context.Background(), trust.VarRules, &trust.Query{})
 	if err != nil || len(opts) != 12 || opts[0].Value != "owner-tag" || opts[0].Text != "owner-tag: Owner tag present" {
 		t.Fatalf("%v %v", opts, err)
 	}
-	prov, err := FromSettings(context.Background(), trust.Settings{JSONData: []byte(`{"policyRules":"- id: x\n  expr: 'true'"}`)}, &fakeHost{})
+	prov, err := New(context.Background(), trust.Settings{JSONData: []byte(`{"policyRules":"- id: x\n  expr: 'true'"}`)}, &fakeHost{})
 	if err != nil || prov != nil {
-		t.Fatalf("nothing to evaluate over must give an untyped nil: %v %v", prov, err)
+		t.Fatalf("nothing to evaluate over must give nil: %v %v", prov, err)
 	}
-	prov, err = FromSettings(context.Background(), trust.Settings{JSONData: []byte(`{}`)}, &fakeHost{providers: []trust.Provider{&fakeCatalog{}}})
+	prov, err = New(context.Background(), trust.Settings{JSONData: []byte(`{}`)}, &fakeHost{providers: []trust.Provider{&fakeCatalog{}}})
 	if err != nil || prov == nil || prov.Name() != trust.SourcePolicy {
 		t.Fatalf("%v %v", prov, err)
 	}

@@ -9,10 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/grafana/grafana-plugin-sdk-go/data"
-
 	"github.com/dte-trust/dte-trust/pkg/trust"
-	"github.com/dte-trust/dte-trust/pkg/trust/frames"
 )
 
 // ScoreDimensions are the dimensions of the trust score, in display order. Every rule belongs to
@@ -128,15 +125,9 @@ func combineStatus(parts []Part) trust.Status {
 	return status
 }
 
-// QueryTypes lists the query types the policy source answers with frames of its own.
-func (p *Provider) QueryTypes() []string { return []string{trust.QueryTrustScore} }
-
-// Frames answers trust_score queries: per model version trust_score (0-100) and one
-// trust_<dimension> part per dimension with rules, in the query's format.
-func (p *Provider) Frames(ctx context.Context, q *trust.Query) (data.Frames, error) {
-	if q.QueryType != trust.QueryTrustScore {
-		return nil, fmt.Errorf("policy: unknown query type %q", q.QueryType)
-	}
+// TrustScore answers trust_score queries: per model version trust_score (0-100) and one
+// trust_<dimension> part per dimension with rules, at the evaluation times of the query's format.
+func (p *Provider) TrustScore(ctx context.Context, q *trust.Query) (*trust.Evidence, error) {
 	run, err := p.Evaluate(ctx, q, EvaluationTimes(q, p.Now()))
 	if err != nil {
 		return nil, err
@@ -147,7 +138,7 @@ func (p *Provider) Frames(ctx context.Context, q *trust.Query) (data.Frames, err
 			ev.Add(p.scorePoints(&e.Versions[i], e.Time, q)...)
 		}
 	}
-	return frames.Build(q.Format, ev), nil
+	return ev, nil
 }
 
 func (p *Provider) scorePoints(v *VersionResult, t time.Time, q *trust.Query) []trust.Point {

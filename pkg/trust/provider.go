@@ -6,8 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"time"
-
-	"github.com/grafana/grafana-plugin-sdk-go/data"
 )
 
 // Settings is what a provisioned datasource holds: the raw jsonData object and the decrypted
@@ -46,12 +44,23 @@ type EvidenceProvider interface {
 	Collect(ctx context.Context, dim Dimension, q *Query) (*Evidence, error)
 }
 
-// FrameProvider serves query types whose answer is not trust evidence but a table of its own (runs,
-// models).
-type FrameProvider interface {
+// RunsProvider serves the runs query type: a table of runs (MLflow).
+type RunsProvider interface {
 	Provider
-	QueryTypes() []string
-	Frames(ctx context.Context, q *Query) (data.Frames, error)
+	Runs(ctx context.Context, q *Query) (*RunTable, error)
+}
+
+// ModelsProvider serves the models query type: the registry's model versions (MLflow).
+type ModelsProvider interface {
+	Provider
+	Models(ctx context.Context, q *Query) ([]ModelRow, error)
+}
+
+// ScoreProvider serves the trust_score query type: per model version the trust score and its
+// parts, as evidence points (the policy source).
+type ScoreProvider interface {
+	Provider
+	TrustScore(ctx context.Context, q *Query) (*Evidence, error)
 }
 
 // Option is one entry of a dropdown or template variable.

@@ -8,7 +8,8 @@ import (
 )
 
 // Query types. Dimension query types (accuracy, drift, quality, fairness) collect evidence from every
-// source that serves the dimension; the others are served by one part of the plugin.
+// source that serves the dimension; the others are served by one part of the plugin. Each has its
+// handler in pkg/engine (query_<type>.go), registered in pkg/engine/routes.go.
 const (
 	QueryAccuracy   = "accuracy"
 	QueryRuns       = "runs"
@@ -23,12 +24,6 @@ const (
 	// QueryAnnotations answers annotation queries: a frame with time, timeEnd, title, text and tags.
 	QueryAnnotations = "annotations"
 )
-
-// QueryTypes lists every query type the plugin answers, in the order the query editor shows them.
-var QueryTypes = []string{
-	QueryAccuracy, QueryDrift, QueryFairness, QueryCompliance, QueryTrustScore,
-	QueryQuality, QueryRuns, QueryModels, QueryVariable, QueryAnnotations,
-}
 
 // Format is the shape of the frames a query returns.
 type Format string

@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -25,12 +24,13 @@ const (
 )
 
 // mlflowSource reads Evidently JSON logged as MLflow run artifacts (mlflow.log_artifact of a
-// Report.save_json, Snapshot.save_json, TestSuite JSON ...), through the MLflow source's client.
+// Report.save_json, Snapshot.save_json, TestSuite JSON ...), through the MLflow runs the engine
+// passes in (trust.RunArtifacts).
 // Runs come from evidentlyMlflowRuns (run ids) and evidentlyMlflowExperiments (experiment names,
 // the latest evidentlyMlflowMaxRuns runs each); their artifacts under evidentlyMlflowArtifactPath
 // (default: all) are searched for .json files, and files that are not Evidently are ignored.
 type mlflowSource struct {
-	mf          *mlflow.Provider
+	mf          trust.RunArtifacts
 	runs        []string
 	experiments []string
 	dir         string
@@ -45,12 +45,11 @@ type mlflowSource struct {
 
 type artifactList struct {
 	at    time.Time
-	files []mlflow.FileInfo
+	files []trust.ArtifactFile
 }
 
-func newMLflowSource(p trust.Provider, runs, experiments []string, dir string, maxRuns int, maxBytes int64) (*mlflowSource, error) {
-	mf, ok := p.(*mlflow.Provider)
-	if !ok || mf == nil {
+func newMLflowSource(mf trust.RunArtifacts, runs, experiments []string, dir string, maxRuns int, maxBytes int64) (*mlflowSource, error) {
+	if mf == nil {
 		return nil, errors.New("evidently: evidentlyMlflowRuns or evidentlyMlflowExperiments is set but the MLflow source is not configured (set mlflowUrl)")
 	}
 	if maxRuns <= 0 {
@@ -70,19 +69,19 @@ type mlRun struct {
 }
 
 func (m *mlflowSource) selectRuns(ctx context.Context, q *trust.Query, ev *trust.Evidence) ([]mlRun, error) {
-	c := m.mf.Client()
+	c := m.mf
 	var out []mlRun
 	names := map[string]string{}
-	add := func(r *mlflow.Run) {
-		t := time.UnixMilli(int64(r.Info.EndTime))
-		if r.Info.EndTime == 0 {
-			t = time.UnixMilli(int64(r.Info.StartTime))
+	add := func(r *trust.ArtifactRun) {
+		t := time.UnixMilli(r.EndMillis)
+		if r.EndMillis == 0 {
+			t = time.UnixMilli(r.StartMillis)
 		}
-		tags := map[string]string{}
-		for _, kv := range r.Data.Tags {
-			tags[kv.Key] = kv.Value
+		tags := r.Tags
+		if tags == nil {
+			tags = map[string]string{}
 		}
-		out = append(out, mlRun{id: r.Info.ID(), experimentID: string(r.Info.ExperimentID), experiment: names[string(r.Info.ExperimentID)], time: t.UTC(), tags: tags})
+		out = append(out, mlRun{id: r.ID, experimentID: r.ExperimentID, experiment: names[r.ExperimentID], time: t.UTC(), tags: tags})
 	}
 	for _, id := range m.runs {
 		r, err := c.GetRun(ctx, id)
@@ -97,7 +96,7 @@ func (m *mlflowSource) selectRuns(ctx context.Context, q *trust.Query, ev *trust
 	}
 	var ids []string
 	for _, name := range m.experiments {
-		e, err := c.GetExperimentByName(ctx, name)
+		id, stored, err := c.ExperimentByName(ctx, name)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
@@ -105,11 +104,11 @@ func (m *mlflowSource) selectRuns(ctx context.Context, q *trust.Query, ev *trust
 			ev.Warn(trust.SourceEvidently, "mlflow experiment "+strconv.Quote(name), "skipped: %v", err)
 			continue
 		}
-		ids = append(ids, string(e.ExperimentID))
-		names[string(e.ExperimentID)] = e.Name
+		ids = append(ids, id)
+		names[id] = stored
 	}
 	if len(ids) > 0 {
-		s := mlflow.RunsSearch{ExperimentIDs: ids, OrderBy: []string{"attributes.start_time DESC"}, Limit: m.maxRuns}
+		s := trust.RunSearch{ExperimentIDs: ids, OrderBy: []string{"attributes.start_time DESC"}, Limit: m.maxRuns}
 		if !q.To.IsZero() {
 			// a report is logged after its run starts
 			s.Filter = fmt.Sprintf("attributes.start_time <= %d", q.To.UnixMilli())
@@ -126,14 +125,14 @@ func (m *mlflowSource) selectRuns(ctx context.Context, q *trust.Query, ev *trust
 }
 
 // jsonArtifacts lists a run's .json artifacts under the configured directory, recursively.
-func (m *mlflowSource) jsonArtifacts(ctx context.Context, runID string) ([]mlflow.FileInfo, error) {
+func (m *mlflowSource) jsonArtifacts(ctx context.Context, runID string) ([]trust.ArtifactFile, error) {
 	m.mu.Lock()
 	if l, ok := m.lists[runID]; ok && time.Since(l.at) < artifactListTTL {
 		m.mu.Unlock()
 		return l.files, nil
 	}
 	m.mu.Unlock()
-	var files []mlflow.FileInfo
+	var files []trust.ArtifactFile
 	var walk func(dir string, depth int) error
 	walk = func(dir string, depth int) error {
 		entries, err := m.mf.ListArtifacts(ctx, runID, dir)
@@ -172,7 +171,7 @@ func (m *mlflowSource) each(ctx context.Context, q *trust.Query, f *filter, fn f
 	if err != nil {
 		return err
 	}
-	c := m.mf.Client()
+	c := m.mf
 	var noTime []string
 	for _, run := range runs {
 		files, err := m.jsonArtifacts(ctx, run.id)
@@ -185,7 +184,7 @@ func (m *mlflowSource) each(ctx context.Context, q *trust.Query, f *filter, fn f
 		}
 		for _, af := range files {
 			loc := "mlflow run " + run.id + " artifact " + af.Path
-			key := run.id + "\x00" + af.Path + "\x00" + strconv.FormatInt(int64(af.FileSize), 10)
+			key := run.id + "\x00" + af.Path + "\x00" + strconv.FormatInt(af.Size, 10)
 			m.mu.Lock()
 			r, cached := m.reports[key]
 			skip := m.ignored[key]

@@ -47,11 +47,11 @@ func TestMLflowArtifacts(t *testing.T) {
 	if err != nil || mf == nil {
 		t.Fatalf("mlflow provider: %v", err)
 	}
-	p, err := New(context.Background(), trust.Settings{JSONData: json.RawMessage(`{"evidentlyMlflowExperiments":["drift-monitoring","missing-exp"]}`)}, mf)
+	p, err := New(context.Background(), trust.Settings{JSONData: json.RawMessage(`{"evidentlyMlflowExperiments":["drift-monitoring","missing-exp"]}`)}, mf.RunArtifacts())
 	if err != nil {
 		t.Fatal(err)
 	}
-	ev, err := p.(*Provider).Collect(context.Background(), trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share"}})
+	ev, err := p.Collect(context.Background(), trust.Drift, &trust.Query{QueryType: "drift", Metrics: []string{"drift_share"}})
 	if err != nil {
 		t.Fatal(err)
 	}

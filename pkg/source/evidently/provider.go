@@ -81,10 +81,10 @@ var (
 	_ trust.HealthChecker      = (*Provider)(nil)
 )
 
-// New builds the Evidently source from the datasource settings. It returns (nil, nil), an untyped
-// nil, when no Evidently key is set. mlflow is the MLflow provider (or nil) used to read Evidently
-// JSON logged as run artifacts.
-func New(ctx context.Context, s trust.Settings, mlflow trust.Provider) (trust.Provider, error) {
+// New builds the Evidently source from the datasource settings. It returns (nil, nil) when no
+// Evidently key is set. runs reads MLflow (nil when MLflow is not configured), for Evidently JSON
+// logged as run artifacts.
+func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provider, error) {
 	var cfg Config
 	if err := s.Decode(&cfg); err != nil {
 		return nil, trust.Upstream(fmt.Errorf("evidently settings: %w", err))
@@ -92,15 +92,11 @@ func New(ctx context.Context, s trust.Settings, mlflow trust.Provider) (trust.Pr
 	if len(cfg.Paths) == 0 && len(cfg.Workspaces) == 0 && cfg.UIURL == "" && len(cfg.MLflowRuns) == 0 && len(cfg.MLflowExperiments) == 0 {
 		return nil, nil
 	}
-	p, err := NewProvider(cfg, s.Secure["evidentlyUiSecret"], mlflow)
-	if err != nil {
-		return nil, err
-	}
-	return p, nil
+	return NewFromConfig(cfg, s.Secure["evidentlyUiSecret"], runs)
 }
 
-// NewProvider builds a provider from a decoded configuration.
-func NewProvider(cfg Config, uiSecret string, mlflow trust.Provider) (*Provider, error) {
+// NewFromConfig builds a provider from a decoded configuration.
+func NewFromConfig(cfg Config, uiSecret string, runs trust.RunArtifacts) (*Provider, error) {
 	if cfg.MaxFileMB <= 0 {
 		cfg.MaxFileMB = DefaultMaxFileMB
 	}
@@ -116,7 +112,7 @@ func NewProvider(cfg Config, uiSecret string, mlflow trust.Provider) (*Provider,
 		p.ui = ui
 	}
 	if len(cfg.MLflowRuns) > 0 || len(cfg.MLflowExperiments) > 0 {
-		ms, err := newMLflowSource(mlflow, cfg.MLflowRuns, cfg.MLflowExperiments, cfg.MLflowArtifactPath, cfg.MLflowMaxRuns, int64(cfg.MaxFileMB*(1<<20)))
+		ms, err := newMLflowSource(runs, cfg.MLflowRuns, cfg.MLflowExperiments, cfg.MLflowArtifactPath, cfg.MLflowMaxRuns, int64(cfg.MaxFileMB*(1<<20)))
 		if err != nil {
 			return nil, trust.Upstream(err)
 		}

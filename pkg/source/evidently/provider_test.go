@@ -34,7 +34,7 @@ func copySample(t *testing.T, name, dst string) {
 
 func newTestProvider(t *testing.T, cfg Config) *Provider {
 	t.Helper()
-	p, err := NewProvider(cfg, "", nil)
+	p, err := NewFromConfig(cfg, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,16 +240,16 @@ func TestProviderWorkspace(t *testing.T) {
 	}
 }
 
-func TestNewReturnsUntypedNil(t *testing.T) {
+func TestNewWithoutEvidentlyKeys(t *testing.T) {
 	p, err := New(context.Background(), trust.Settings{JSONData: json.RawMessage(`{"mlflowUrl":"http://x"}`)}, nil)
 	if err != nil || p != nil {
-		t.Fatalf("New without evidently keys = %#v, %v; want untyped nil", p, err)
+		t.Fatalf("New without evidently keys = %#v, %v; want nil", p, err)
 	}
 	p, err = New(context.Background(), trust.Settings{JSONData: json.RawMessage(`{"evidentlyPaths":"/a\n/b"}`)}, nil)
 	if err != nil || p == nil {
 		t.Fatalf("New with paths = %v, %v", p, err)
 	}
-	if got := p.(*Provider).cfg.Paths; len(got) != 2 {
+	if got := p.cfg.Paths; len(got) != 2 {
 		t.Errorf("paths %v", got)
 	}
 }

@@ -108,7 +108,7 @@ func TestScale(t *testing.T) {
 	if os.Getenv("EVIDENTLY_BENCH_GENERATE_ONLY") != "" {
 		return
 	}
-	p, err := NewProvider(Config{Workspaces: []string{dir}}, "", nil)
+	p, err := NewFromConfig(Config{Workspaces: []string{dir}}, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,7 @@ func TestUIService(t *testing.T) {
 	}
 	ctx := context.Background()
 	q := &trust.Query{QueryType: "drift", Metrics: []string{"drift_share"}, From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)}
-	ev, err := p.(*Provider).Collect(ctx, trust.Drift, q)
+	ev, err := p.Collect(ctx, trust.Drift, q)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,13 +93,13 @@ func TestUIService(t *testing.T) {
 	}
 	// snapshots never change: a second query downloads nothing
 	before := downloads.Load()
-	if _, err := p.(*Provider).Collect(ctx, trust.Quality, &trust.Query{QueryType: "quality", From: q.From, To: q.To}); err != nil {
+	if _, err := p.Collect(ctx, trust.Quality, &trust.Query{QueryType: "quality", From: q.From, To: q.To}); err != nil {
 		t.Fatal(err)
 	}
 	if before == 0 || downloads.Load() != before {
 		t.Errorf("downloads %d -> %d: a server without data_series_batch is read by downloads, once", before, downloads.Load())
 	}
-	msg, err := p.(*Provider).CheckHealth(ctx)
+	msg, err := p.CheckHealth(ctx)
 	if err != nil || !strings.Contains(msg, "Evidently UI 0.7.21") {
 		t.Errorf("health %q %v", msg, err)
 	}
@@ -112,7 +112,7 @@ func TestUIUnreachable(t *testing.T) {
 	}
 	dead := "http://" + l.Addr().String()
 	l.Close()
-	p, err := NewProvider(Config{UIURL: dead}, "secret-value", nil)
+	p, err := NewFromConfig(Config{UIURL: dead}, "secret-value", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +123,7 @@ func TestUIUnreachable(t *testing.T) {
 	if _, err := p.CheckHealth(context.Background()); err == nil || !strings.Contains(err.Error(), dead) {
 		t.Errorf("health %v", err)
 	}
-	if _, err := NewProvider(Config{UIURL: "ftp://x"}, "", nil); err == nil {
+	if _, err := NewFromConfig(Config{UIURL: "ftp://x"}, "", nil); err == nil {
 		t.Error("a non-http UI URL was accepted")
 	}
 }
@@ -153,7 +153,7 @@ func TestUIDataSeries(t *testing.T) {
 	mux.HandleFunc("GET /api/projects/p1/{sid}/download", func(w http.ResponseWriter, r *http.Request) { downloads.Add(1) })
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
-	p, err := NewProvider(Config{UIURL: srv.URL}, "", nil)
+	p, err := NewFromConfig(Config{UIURL: srv.URL}, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

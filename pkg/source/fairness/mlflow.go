@@ -27,11 +27,7 @@ type mlRun struct {
 }
 
 // artifactFile is one entry of an artifact listing.
-type artifactFile struct {
-	Path  string
-	IsDir bool
-	Size  int64
-}
+type artifactFile = trust.ArtifactFile
 
 // runSource is what the fairness store needs from MLflow: the runs a query concerns, and their
 // artifacts. mlflowAdapter implements it over the MLflow source.
@@ -151,14 +147,6 @@ func (p *Provider) artifactPaths(ctx context.Context, r *mlRun, out *loaded) []s
 	}
 	sort.Strings(paths)
 	return paths
-}
-
-// newRunSource adapts the MLflow source, or returns nil when ml cannot serve runs and artifacts.
-func newRunSource(ml trust.Provider) runSource {
-	if rs, ok := ml.(runSource); ok {
-		return rs
-	}
-	return adaptMLflow(ml)
 }
 
 // trimSlash cleans an artifact directory.

@@ -2,10 +2,10 @@ package fairness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
-	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -13,18 +13,10 @@ import (
 // for fairness results when it names no model and sets no limit.
 const DefaultMLflowRuns = 500
 
-// mlflowAdapter reads fairness runs and artifacts through the MLflow source's client.
+// mlflowAdapter finds the runs a fairness query concerns and reads their artifacts through the
+// MLflow runs the engine passes in (trust.RunArtifacts).
 type mlflowAdapter struct {
-	c *mlflow.Client
-}
-
-// adaptMLflow wraps the MLflow source, or returns nil when ml is not one.
-func adaptMLflow(ml trust.Provider) runSource {
-	mp, ok := ml.(*mlflow.Provider)
-	if !ok || mp == nil || mp.Client() == nil {
-		return nil
-	}
-	return &mlflowAdapter{c: mp.Client()}
+	c trust.RunArtifacts
 }
 
 // RunURL is the MLflow UI page of a run; without an experiment id, MLflow's direct run route.
@@ -36,15 +28,7 @@ func (a *mlflowAdapter) RunURL(experimentID, runID string) string {
 }
 
 func (a *mlflowAdapter) listArtifacts(ctx context.Context, runID, dir string) ([]artifactFile, error) {
-	files, err := a.c.ListArtifacts(ctx, runID, trimSlash(dir))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]artifactFile, len(files))
-	for i, f := range files {
-		out[i] = artifactFile{Path: f.Path, IsDir: f.IsDir, Size: int64(f.FileSize)}
-	}
-	return out, nil
+	return a.c.ListArtifacts(ctx, runID, trimSlash(dir))
 }
 
 func (a *mlflowAdapter) readArtifact(ctx context.Context, runID, path string, maxBytes int64) ([]byte, error) {
@@ -105,17 +89,17 @@ func (a *mlflowAdapter) searchRuns(ctx context.Context, q *trust.Query) ([]mlRun
 	if limit <= 0 {
 		limit = DefaultMLflowRuns
 	}
-	var runs []mlflow.Run
+	var runs []trust.ArtifactRun
 	for start := 0; start < len(ids) && len(runs) < limit; start += 100 {
 		end := min(start+100, len(ids))
-		page, err := a.c.SearchRuns(ctx, mlflow.RunsSearch{ExperimentIDs: ids[start:end], Filter: filter, Limit: limit - len(runs)})
+		page, err := a.c.SearchRuns(ctx, trust.RunSearch{ExperimentIDs: ids[start:end], Filter: filter, Limit: limit - len(runs)})
 		if err != nil {
 			return nil, fmt.Errorf("runs/search: %w", err)
 		}
 		runs = append(runs, page...)
 	}
-	versions := map[string]mlflow.ModelVersion{}
-	if vs, err := a.c.SearchModelVersions(ctx, ""); err == nil {
+	versions := map[string]trust.VersionRun{}
+	if vs, err := a.c.ModelVersionRuns(ctx, ""); err == nil {
 		for _, v := range vs {
 			if v.RunID != "" {
 				versions[v.RunID] = v
@@ -126,7 +110,7 @@ func (a *mlflowAdapter) searchRuns(ctx context.Context, q *trust.Query) ([]mlRun
 	for i := range runs {
 		r := a.convert(&runs[i])
 		if v, ok := versions[r.ID]; ok {
-			r.Model, r.Version = v.Name, string(v.Version)
+			r.Model, r.Version = v.Model, v.Version
 		}
 		out = append(out, r)
 	}
@@ -135,24 +119,24 @@ func (a *mlflowAdapter) searchRuns(ctx context.Context, q *trust.Query) ([]mlRun
 
 // modelRuns reads the source runs of a registered model's versions.
 func (a *mlflowAdapter) modelRuns(ctx context.Context, q *trust.Query) ([]mlRun, error) {
-	vs, err := a.c.SearchModelVersions(ctx, "name='"+strings.ReplaceAll(q.Model, "'", "\\'")+"'")
+	vs, err := a.c.ModelVersionRuns(ctx, "name='"+strings.ReplaceAll(q.Model, "'", "\\'")+"'")
 	if err != nil {
 		return nil, fmt.Errorf("model-versions/search: %w", err)
 	}
 	var out []mlRun
 	for _, v := range vs {
-		if v.RunID == "" || !matchVar(string(v.Version), q.Version) {
+		if v.RunID == "" || !matchVar(v.Version, q.Version) {
 			continue
 		}
 		run, err := a.c.GetRun(ctx, v.RunID)
 		if err != nil {
-			if mlflow.IsNotFound(err) {
+			if errors.Is(err, trust.ErrNotFound) {
 				continue // the version's run was deleted
 			}
 			return nil, fmt.Errorf("runs/get %s: %w", v.RunID, err)
 		}
 		r := a.convert(run)
-		r.Model, r.Version = v.Name, string(v.Version)
+		r.Model, r.Version = v.Model, v.Version
 		out = append(out, r)
 	}
 	return out, nil
@@ -160,34 +144,26 @@ func (a *mlflowAdapter) modelRuns(ctx context.Context, q *trust.Query) ([]mlRun,
 
 func (a *mlflowAdapter) experimentIDs(ctx context.Context, names []string) ([]string, error) {
 	if len(names) == 0 {
-		exps, err := a.c.SearchExperiments(ctx, "")
-		if err != nil {
-			return nil, fmt.Errorf("experiments/search: %w", err)
-		}
-		ids := make([]string, len(exps))
-		for i, e := range exps {
-			ids[i] = string(e.ExperimentID)
-		}
-		return ids, nil
+		return a.c.ExperimentIDs(ctx)
 	}
 	ids := make([]string, 0, len(names))
 	for _, n := range names {
-		e, err := a.c.GetExperimentByName(ctx, n)
+		id, _, err := a.c.ExperimentByName(ctx, n)
 		if err != nil {
 			return nil, err
 		}
-		ids = append(ids, string(e.ExperimentID))
+		ids = append(ids, id)
 	}
 	return ids, nil
 }
 
-func (a *mlflowAdapter) convert(run *mlflow.Run) mlRun {
-	r := mlRun{ID: run.Info.ID(), ExperimentID: string(run.Info.ExperimentID), Tags: map[string]string{}}
-	for _, t := range run.Data.Tags {
-		r.Tags[t.Key] = t.Value
+func (a *mlflowAdapter) convert(run *trust.ArtifactRun) mlRun {
+	r := mlRun{ID: run.ID, ExperimentID: run.ExperimentID, Tags: run.Tags}
+	if r.Tags == nil {
+		r.Tags = map[string]string{}
 	}
-	for _, m := range run.Data.Metrics {
-		r.Metrics = append(r.Metrics, KeyValue{Key: m.Key, Value: float64(m.Value), Time: m.Time()})
+	for _, m := range run.Metrics {
+		r.Metrics = append(r.Metrics, KeyValue{Key: m.Key, Value: m.Value, Time: m.Time})
 	}
 	r.Dataset = r.Tags["dataset"]
 	r.Link = a.RunURL(r.ExperimentID, r.ID)

@@ -70,11 +70,11 @@ func mlflowProvider(t *testing.T, extra map[string]any) (*Provider, *mlflowtest.
 	}
 	raw, _ := json.Marshal(js)
 	s := trust.Settings{JSONData: raw}
-	ml, err := mlflow.NewProvider(context.Background(), s)
+	ml, err := mlflow.New(context.Background(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := New(context.Background(), s, ml)
+	p, err := New(context.Background(), s, ml.RunArtifacts())
 	if err != nil || p == nil {
 		t.Fatalf("New: %v, %v", p, err)
 	}

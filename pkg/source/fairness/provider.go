@@ -139,10 +139,8 @@ type Provider struct {
 	http   *http.Client
 	cache  fileCache
 	keys   *keyPatterns
-	mlflow runSource // nil: MLflow not configured or fairlearnMlflow false
-	linker interface {
-		RunURL(experimentID, runID string) string
-	}
+	mlflow runSource      // nil: MLflow not configured or fairlearnMlflow false
+	linker *mlflowAdapter // nil: MLflow not configured
 }
 
 var (
@@ -152,25 +150,20 @@ var (
 	_ trust.HealthChecker      = (*Provider)(nil)
 )
 
-// New builds the fairness store from the settings. ml is the MLflow source (nil when MLflow is
-// not configured): it links evaluations with a run_id to their run page and, unless
-// fairlearnMlflow is false, supplies fairness results logged to MLflow runs. New returns nil, nil
-// when neither fairlearnPaths, fairlearnUrls nor MLflow are configured.
-func New(_ context.Context, s trust.Settings, ml trust.Provider) (*Provider, error) {
+// New builds the fairness store from the settings. runs reads MLflow (nil when MLflow is not
+// configured): it links evaluations with a run_id to their run page and, unless fairlearnMlflow
+// is false, supplies fairness results logged to MLflow runs. New returns nil, nil when neither
+// fairlearnPaths, fairlearnUrls nor MLflow are configured.
+func New(_ context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provider, error) {
 	cfg, err := LoadConfig(s)
 	if err != nil {
 		return nil, trust.Upstream(err)
 	}
 	p := &Provider{cfg: cfg}
-	if ml != nil {
-		src := newRunSource(ml)
-		if l, ok := src.(interface {
-			RunURL(experimentID, runID string) string
-		}); ok {
-			p.linker = l
-		}
+	if runs != nil {
+		p.linker = &mlflowAdapter{c: runs}
 		if cfg.MLflow {
-			p.mlflow = src
+			p.mlflow = p.linker
 		}
 	}
 	if len(cfg.Paths) == 0 && len(cfg.URLs) == 0 && p.mlflow == nil {
@@ -189,16 +182,6 @@ func New(_ context.Context, s trust.Settings, ml trust.Provider) (*Provider, err
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user's explicit choice (tlsSkipVerify)
 	}
 	p.http = &http.Client{Timeout: timeout, Transport: tr}
-	return p, nil
-}
-
-// NewProvider is New returning the trust.Provider interface, with an untyped nil when the store is
-// not configured (the factory form of pkg/engine/sources.go).
-func NewProvider(ctx context.Context, s trust.Settings, ml trust.Provider) (trust.Provider, error) {
-	p, err := New(ctx, s, ml)
-	if err != nil || p == nil {
-		return nil, err
-	}
 	return p, nil
 }
 

@@ -271,9 +271,8 @@ func TestSettings(t *testing.T) {
 	if p != nil || err != nil {
 		t.Errorf("not configured: %v, %v", p, err)
 	}
-	tp, err := NewProvider(context.Background(), trust.Settings{}, nil)
-	if tp != nil || err != nil {
-		t.Errorf("NewProvider must return an untyped nil: %#v", tp)
+	if p, err := New(context.Background(), trust.Settings{}, nil); p != nil || err != nil {
+		t.Errorf("no settings: %#v, %v", p, err)
 	}
 	// A newline-separated string, as a text area stores it.
 	p = newProvider(t, map[string]any{"fairlearnPaths": demoDir + "\n" + filepath.Join(testdataDir, "csv")})

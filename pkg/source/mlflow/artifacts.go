@@ -12,17 +12,6 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// ArtifactReader is what other sources (Evidently and Fairlearn results logged to MLflow) use to
-// read run artifacts; *Provider and *Client implement it.
-type ArtifactReader interface {
-	// ListArtifacts lists the direct children of dir ("" for the root) in a run's artifacts.
-	ListArtifacts(ctx context.Context, runID, dir string) ([]FileInfo, error)
-	// ReadArtifact downloads one artifact file of a run, refusing files larger than maxBytes.
-	ReadArtifact(ctx context.Context, runID, path string, maxBytes int64) ([]byte, error)
-}
-
-var _ ArtifactReader = (*Client)(nil)
-
 // ListArtifacts lists the direct children of dir ("" for the root) in the artifacts of run runID,
 // following pages to the end. Paths in the answer are relative to the run's artifact root (e.g.
 // "evidently/report.json"), ready for ReadArtifact. It asks GET /api/2.0/mlflow/artifacts/list

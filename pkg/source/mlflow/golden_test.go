@@ -55,7 +55,7 @@ func TestGoldenFrames(t *testing.T) {
 					fs = frames.Build(q.Format, ev)
 				}
 			} else {
-				fs, err = p.Frames(context.Background(), q)
+				fs, err = tableFrames(p, q)
 			}
 			if err != nil {
 				t.Fatal(err)

@@ -7,7 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/data"
+
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow/mlflowtest"
+	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/trust/frames"
 )
 
 // Secrets used by tests; none may ever appear in an error.
@@ -61,4 +65,22 @@ func mustJSON(t *testing.T, v any) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// tableFrames answers a runs or models query the way the engine does: the provider's rows, then
+// pkg/trust/frames.
+func tableFrames(p *Provider, q *trust.Query) (data.Frames, error) {
+	ctx := context.Background()
+	if q.QueryType == trust.QueryModels {
+		rows, err := p.Models(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		return frames.Models(rows), nil
+	}
+	t, err := p.Runs(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return frames.Runs(t), nil
 }

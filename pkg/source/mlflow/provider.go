@@ -14,12 +14,12 @@ type Provider struct {
 // The interfaces Provider serves.
 var (
 	_ trust.EvidenceProvider   = (*Provider)(nil)
-	_ trust.FrameProvider      = (*Provider)(nil)
+	_ trust.RunsProvider       = (*Provider)(nil)
+	_ trust.ModelsProvider     = (*Provider)(nil)
 	_ trust.OptionsProvider    = (*Provider)(nil)
 	_ trust.AnnotationProvider = (*Provider)(nil)
 	_ trust.HealthChecker      = (*Provider)(nil)
 	_ trust.ModelCatalog       = (*Provider)(nil)
-	_ ArtifactReader           = (*Provider)(nil)
 )
 
 // New builds the MLflow provider from the datasource settings. It returns nil, nil when mlflowUrl
@@ -38,16 +38,6 @@ func New(_ context.Context, s trust.Settings) (*Provider, error) {
 		return nil, trust.Upstream(err)
 	}
 	return &Provider{c: c}, nil
-}
-
-// NewProvider is New for the engine's factory list: it returns an untyped nil trust.Provider when
-// MLflow is not configured, so that a nil *Provider never hides inside a non-nil interface.
-func NewProvider(ctx context.Context, s trust.Settings) (trust.Provider, error) {
-	p, err := New(ctx, s)
-	if p == nil {
-		return nil, err
-	}
-	return p, nil
 }
 
 // NewWithClient builds a provider around a ready client (tests, benchmarks).
@@ -75,9 +65,6 @@ func (p *Provider) ReadArtifact(ctx context.Context, runID, path string, maxByte
 // Dimensions lists the evidence MLflow serves: accuracy (metrics of runs and model versions).
 // Fairness metrics logged to MLflow with the group in the key are read by the fairness source.
 func (p *Provider) Dimensions() []trust.Dimension { return []trust.Dimension{trust.Accuracy} }
-
-// QueryTypes lists the tables the provider answers itself.
-func (p *Provider) QueryTypes() []string { return []string{trust.QueryRuns, trust.QueryModels} }
 
 // OptionKinds lists the template variable kinds the provider answers.
 func (p *Provider) OptionKinds() []string {

@@ -226,7 +226,7 @@ func TestAccuracyMLflow3(t *testing.T) {
 
 func TestRunsFrame(t *testing.T) {
 	p, _ := newProvider(t, mlflowtest.Many(2500, 2, 1), mlflowtest.Options{})
-	frames, err := p.Frames(context.Background(), query(t, "runs", `{"experiments":["bench"],"params":["i"],"tags":["missing"]}`))
+	frames, err := tableFrames(p, query(t, "runs", `{"experiments":["bench"],"params":["i"],"tags":["missing"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +245,7 @@ func TestRunsFrame(t *testing.T) {
 	if f.Meta.Type != data.FrameTypeTable || f.Fields[len(f.Fields)-1].Config.Links[0].URL != "${__value.raw}" {
 		t.Errorf("meta/link config: %+v", f.Meta)
 	}
-	frames, err = p.Frames(context.Background(), query(t, "runs", `{"experiments":["bench"],"limit":10,"metrics":["metric_1"],"orderBy":["attributes.start_time ASC"]}`))
+	frames, err = tableFrames(p, query(t, "runs", `{"experiments":["bench"],"limit":10,"metrics":["metric_1"],"orderBy":["attributes.start_time ASC"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -256,7 +256,7 @@ func TestRunsFrame(t *testing.T) {
 
 func TestModelsFrameAndCatalog(t *testing.T) {
 	p, _ := newProvider(t, mlflowtest.Demo(), mlflowtest.Options{})
-	frames, err := p.Frames(context.Background(), query(t, "models", `{"model":"credit-risk","alias":"champion"}`))
+	frames, err := tableFrames(p, query(t, "models", `{"model":"credit-risk","alias":"champion"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +272,7 @@ func TestModelsFrameAndCatalog(t *testing.T) {
 		row["tags"] != "gdpr.lawful_basis=contract, gdpr.personal_data=income,age, owner=ml-platform" {
 		t.Errorf("row %v", row)
 	}
-	if _, err := p.Frames(context.Background(), query(t, "models", `{"model":"nope-model"}`)); err == nil || !strings.Contains(err.Error(), `registered model "nope-model" not found`) {
+	if _, err := tableFrames(p, query(t, "models", `{"model":"nope-model"}`)); err == nil || !strings.Contains(err.Error(), `registered model "nope-model" not found`) {
 		t.Errorf("unknown model: %v", err)
 	}
 
@@ -400,15 +400,11 @@ func query(t *testing.T, queryType, js string) *trust.Query {
 	return &q
 }
 
-func TestNewProvider(t *testing.T) {
+func TestNew(t *testing.T) {
 	ctx := context.Background()
 	p, err := New(ctx, trust.Settings{JSONData: []byte(`{"evidentlyPaths":["/x"]}`)})
 	if p != nil || err != nil {
 		t.Fatalf("not configured: got %v, %v; want nil, nil", p, err)
-	}
-	tp, err := NewProvider(ctx, trust.Settings{})
-	if tp != nil || err != nil {
-		t.Fatalf("NewProvider not configured: got %#v, %v; want untyped nil", tp, err)
 	}
 	_, err = New(ctx, trust.Settings{JSONData: []byte(`{"mlflowUrl":"localhost:5000"}`)})
 	if err == nil || !trust.IsUpstream(err) || !strings.Contains(err.Error(), "mlflowUrl") {

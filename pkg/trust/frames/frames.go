@@ -345,9 +345,7 @@ func Table(points []trust.Point) data.Frames {
 	for c, k := range cols {
 		fields = append(fields, data.NewField(k, nil, labelVals[c]))
 	}
-	link := data.NewField("link", nil, links)
-	link.Config = &data.FieldConfig{Links: []data.DataLink{{Title: "Open evidence", URL: "${__value.raw}", TargetBlank: true}}}
-	fields = append(fields, link)
+	fields = append(fields, linkField(links, "Open evidence"))
 	f := data.NewFrame("evidence", fields...)
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
 	return data.Frames{f}

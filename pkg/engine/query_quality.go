@@ -1,0 +1,10 @@
+package engine
+
+import "github.com/dte-trust/dte-trust/pkg/trust"
+
+// quality: Evidently data quality metrics and test results.
+var qualityRoute = route{
+	queryType: trust.QueryQuality,
+	handle:    evidenceFrames(trust.Quality),
+	needs:     "set evidentlyPaths, evidentlyWorkspaces or evidentlyUiUrl",
+}
