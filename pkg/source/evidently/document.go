@@ -60,80 +60,7 @@ func decodeDocument(b []byte) (*document, error) {
 		return nil, errNotEvidently
 	}
 	d := &document{}
-	err := s.object(func(key []byte) error {
-		var err error
-		switch string(key) {
-		case "version":
-			if s.peek() == '"' {
-				d.Version, err = s.str()
-			} else {
-				err = s.skip()
-			}
-		case "timestamp":
-			if s.peek() == '"' {
-				d.Timestamp, err = s.str()
-			} else {
-				err = s.skip()
-			}
-		case "id":
-			if c := s.peek(); c == '"' {
-				d.ID, err = s.str()
-			} else {
-				err = s.skip()
-			}
-		case "name":
-			if s.peek() == '"' {
-				d.Name, err = s.str()
-			} else {
-				err = s.skip()
-			}
-		case "metadata":
-			var v any
-			v, err = s.value()
-			d.Metadata, _ = v.(map[string]any)
-		case "tags":
-			var v any
-			v, err = s.value()
-			d.Tags, _ = v.([]any)
-		case "metrics":
-			var v any
-			v, err = s.value()
-			d.Metrics, _ = v.([]any)
-		case "tests":
-			d.Tests, err = decodeTests(s)
-		case "summary":
-			var v any
-			v, err = s.value()
-			d.Summary, _ = v.(map[string]any)
-		case "metric_results":
-			if s.peek() == '{' {
-				d.MetricResults, err = decodeResults(s)
-			} else {
-				d.MetricResults, err = s.value()
-			}
-		case "top_level_metrics":
-			var v any
-			v, err = s.value()
-			d.TopLevel, _ = v.([]any)
-		case "suite":
-			d.Suite, err = decodeSuite(s)
-		case "metrics_ids":
-			err = s.array(func() error {
-				f, err := s.number()
-				d.MetricsIDs = append(d.MetricsIDs, int(f))
-				return err
-			})
-		case "dashboard":
-			d.hasDashboard = true
-			err = s.skip()
-		case "team_id", "org_id", "date_from", "date_to", "created_at", "description":
-			d.hasProjectKeys++
-			err = s.skip()
-		default:
-			err = s.skip()
-		}
-		return err
-	})
+	err := s.object(func(key []byte) error { return d.field(s, string(key)) })
 	if err != nil {
 		return nil, err
 	}
@@ -141,6 +68,78 @@ func decodeDocument(b []byte) (*document, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// field decodes the value of one top-level key into the document; keys it does not use are
+// skipped without building values.
+func (d *document) field(s *scanner, key string) error {
+	switch key {
+	case "version":
+		return s.optString(&d.Version)
+	case "timestamp":
+		return s.optString(&d.Timestamp)
+	case "id":
+		return s.optString(&d.ID)
+	case "name":
+		return s.optString(&d.Name)
+	case "metadata":
+		v, err := s.value()
+		d.Metadata, _ = v.(map[string]any)
+		return err
+	case "tags":
+		v, err := s.value()
+		d.Tags, _ = v.([]any)
+		return err
+	case "metrics":
+		v, err := s.value()
+		d.Metrics, _ = v.([]any)
+		return err
+	case "tests":
+		var err error
+		d.Tests, err = decodeTests(s)
+		return err
+	case "summary":
+		v, err := s.value()
+		d.Summary, _ = v.(map[string]any)
+		return err
+	case "metric_results":
+		var err error
+		if s.peek() == '{' {
+			d.MetricResults, err = decodeResults(s)
+		} else {
+			d.MetricResults, err = s.value()
+		}
+		return err
+	case "top_level_metrics":
+		v, err := s.value()
+		d.TopLevel, _ = v.([]any)
+		return err
+	case "suite":
+		var err error
+		d.Suite, err = decodeSuite(s)
+		return err
+	case "metrics_ids":
+		return s.array(func() error {
+			f, err := s.number()
+			d.MetricsIDs = append(d.MetricsIDs, int(f))
+			return err
+		})
+	case "dashboard":
+		d.hasDashboard = true
+	case "team_id", "org_id", "date_from", "date_to", "created_at", "description":
+		d.hasProjectKeys++
+	}
+	return s.skip()
+}
+
+// optString reads a string value into dst, and skips a value of any other type.
+func (s *scanner) optString(dst *string) error {
+	if s.peek() != '"' {
+		return s.skip()
+	}
+	v, err := s.str()
+	*dst = v
+	return err
 }
 
 func decodeSuite(s *scanner) (*suite, error) {

@@ -8,25 +8,6 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// legacyIgnored are legacy metric classes that carry no trust value (plots, tables of examples,
-// configuration echoes). They are recognised, so they raise no "unknown type" notice.
-var legacyIgnored = map[string]bool{
-	"RegressionPredictedVsActualScatter": true, "RegressionPredictedVsActualPlot": true,
-	"RegressionErrorPlot": true, "RegressionAbsPercentageErrorPlot": true, "RegressionErrorDistribution": true,
-	"RegressionErrorNormality": true, "RegressionTopErrorMetric": true, "RegressionErrorBiasTable": true,
-	"RegressionDummyMetric": true, "ClassificationDummyMetric": true, "ClassificationClassBalance": true,
-	"ClassificationConfusionMatrix": true, "ClassificationClassSeparationPlot": true,
-	"ClassificationProbDistribution": true, "ClassificationRocCurve": true, "ClassificationPRCurve": true,
-	"ClassificationPRTable": true, "ClassificationQualityByFeatureTable": true, "ClassificationLiftCurve": true,
-	"ClassificationLiftTable": true, "ColumnDistributionMetric": true, "ColumnValuePlot": true,
-	"DatasetCorrelationsMetric": true, "ColumnCorrelationsMetric": true, "ColumnInteractionPlot": true,
-	"TextDescriptorsDistribution": true, "TextDescriptorsCorrelationMetric": true, "ConflictTargetMetric": true,
-	"ConflictPredictionMetric": true, "TargetByFeaturesTable": true,
-	"EmbeddingsDriftMetric": true, "ColumnRegExpMetric": true, "ColumnCategoryMetric": true,
-	"ColumnValueListMetric": true, "ColumnValueRangeMetric": true, "ColumnQuantileMetric": true,
-	"CommentMetric": true, "TextEvals": true,
-}
-
 // legacyReport maps the {metric, result} entries of Report.json()/as_dict().
 func (m *mapper) legacyReport(metrics []any) {
 	for _, e := range metrics {
@@ -75,117 +56,121 @@ func (m *mapper) legacySnapshot(d *document) {
 	}
 }
 
-// legacyMetric maps one legacy metric result by class name.
-func (m *mapper) legacyMetric(name string, res map[string]any, params map[string]any) {
+// legacyMetric maps one legacy metric result by class name, through legacyMetrics (mapping.go).
+func (m *mapper) legacyMetric(name string, res map[string]any, _ map[string]any) {
 	if res == nil {
 		return
 	}
-	switch name {
-	case "DatasetDriftMetric", "DataDriftTable":
-		m.datasetDrift(res)
-		for _, col := range sortedKeys(obj(res["drift_by_columns"])) {
-			m.columnDrift(obj(obj(res["drift_by_columns"])[col]), col)
-		}
-	case "ColumnDriftMetric":
-		m.columnDrift(res, "")
-	case "ClassificationQualityMetric", "RegressionQualityMetric":
-		cur := obj(res["current"])
-		for _, k := range sortedKeys(cur) {
-			if metric, ok := accuracyFields[k]; ok {
-				if f, ok := num(cur[k]); ok {
-					m.add(val(trust.Accuracy, metric, f))
-				}
+	if fn, ok := legacyMetrics[name]; ok {
+		fn(m, res)
+		return
+	}
+	if _, known := legacyIgnored[name]; !known {
+		m.unknown(name)
+	}
+}
+
+// legacyDriftTable: DatasetDriftMetric and DataDriftTable, the dataset's drift and each column's.
+func (m *mapper) legacyDriftTable(res map[string]any) {
+	m.datasetDrift(res)
+	for _, col := range sortedKeys(obj(res["drift_by_columns"])) {
+		m.columnDrift(obj(obj(res["drift_by_columns"])[col]), col)
+	}
+}
+
+// legacyColumnDrift: ColumnDriftMetric, one column's drift.
+func (m *mapper) legacyColumnDrift(res map[string]any) { m.columnDrift(res, "") }
+
+// legacyQuality: ClassificationQualityMetric and RegressionQualityMetric, the current data's
+// quality fields named in accuracyFields.
+func (m *mapper) legacyQuality(res map[string]any) {
+	cur := obj(res["current"])
+	for _, k := range sortedKeys(cur) {
+		if metric, ok := accuracyFields[k]; ok {
+			if f, ok := num(cur[k]); ok {
+				m.add(val(trust.Accuracy, metric, f))
 			}
-		}
-	case "ClassificationQualityByClass":
-		cur := obj(res["current"])
-		byClass := obj(cur["metrics"])
-		if byClass == nil {
-			byClass = obj(res["metrics"])
-		}
-		for _, cls := range sortedKeys(byClass) {
-			cm := obj(byClass[cls])
-			for _, k := range sortedKeys(cm) {
-				if metric, ok := accuracyFields[k]; ok {
-					if f, ok := num(cm[k]); ok {
-						m.add(val(trust.Accuracy, metric, f, LabelClass, cls))
-					}
-				}
-			}
-		}
-	case "DatasetMissingValuesMetric":
-		cur := obj(res["current"])
-		m.numField(cur, "number_of_missing_values", "missing_values")
-		m.numField(cur, "share_of_missing_values", "missing_values_share")
-		m.numField(cur, "number_of_rows_with_missing_values", "rows_with_missing_values")
-		m.numField(cur, "share_of_rows_with_missing_values", "rows_with_missing_values_share")
-		m.numField(cur, "number_of_columns_with_missing_values", "columns_with_missing_values")
-		m.numField(cur, "share_of_columns_with_missing_values", "columns_with_missing_values_share")
-		m.byColumn(obj(cur["number_of_missing_values_by_column"]), "missing_values")
-		m.byColumn(obj(cur["share_of_missing_values_by_column"]), "missing_values_share")
-	case "ColumnMissingValuesMetric":
-		cur := obj(res["current"])
-		col := strOf(res["column_name"])
-		if f, ok := num(cur["number_of_missing_values"]); ok {
-			m.add(val(trust.Quality, "missing_values", f, trust.LabelFeature, col))
-		}
-		if f, ok := num(cur["share_of_missing_values"]); ok {
-			m.add(val(trust.Quality, "missing_values_share", f, trust.LabelFeature, col))
-		}
-	case "DatasetSummaryMetric":
-		cur := obj(res["current"])
-		for _, k := range sortedKeys(cur) {
-			if metric, ok := summaryFields[k]; ok {
-				if f, ok := num(cur[k]); ok {
-					m.add(val(trust.Quality, metric, f))
-				}
-			}
-		}
-	case "ColumnSummaryMetric":
-		col := strOf(res["column_name"])
-		cur := obj(res["current_characteristics"])
-		for _, k := range sortedKeys(cur) {
-			f, ok := num(cur[k])
-			if !ok {
-				continue
-			}
-			switch k {
-			case "missing":
-				m.add(val(trust.Quality, "missing_values", f, trust.LabelFeature, col))
-			case "missing_percentage":
-				m.add(val(trust.Quality, "missing_values_share", f/100, trust.LabelFeature, col))
-			case "mean", "std", "min", "max":
-				m.add(val(trust.Quality, k+"_value", f, trust.LabelFeature, col))
-			case "p25", "p50", "p75":
-				q := map[string]string{"p25": "0.25", "p50": "0.5", "p75": "0.75"}[k]
-				m.add(val(trust.Quality, "quantile_value", f, trust.LabelFeature, col, LabelQuantile, q))
-			case "unique":
-				m.add(val(trust.Quality, "unique_values", f, trust.LabelFeature, col))
-			}
-		}
-	default:
-		if _, known := legacyIgnored[name]; !known {
-			m.unknown(name)
 		}
 	}
 }
 
-// accuracyFields maps legacy classification and regression quality fields to canonical names.
-var accuracyFields = map[string]string{
-	"accuracy": "accuracy", "precision": "precision", "recall": "recall", "f1": "f1", "roc_auc": "roc_auc",
-	"log_loss": "log_loss", "tpr": "tpr", "tnr": "tnr", "fpr": "fpr", "fnr": "fnr",
-	"r2_score": "r2_score", "rmse": "rmse", "mean_error": "mean_error", "mean_abs_error": "mean_abs_error",
-	"mean_abs_perc_error": "mean_abs_perc_error", "abs_error_max": "abs_error_max", "error_std": "error_std",
-	"abs_error_std": "abs_error_std", "abs_perc_error_std": "abs_perc_error_std",
+// legacyQualityByClass: ClassificationQualityByClass, the accuracyFields of each class.
+func (m *mapper) legacyQualityByClass(res map[string]any) {
+	cur := obj(res["current"])
+	byClass := obj(cur["metrics"])
+	if byClass == nil {
+		byClass = obj(res["metrics"])
+	}
+	for _, cls := range sortedKeys(byClass) {
+		cm := obj(byClass[cls])
+		for _, k := range sortedKeys(cm) {
+			if metric, ok := accuracyFields[k]; ok {
+				if f, ok := num(cm[k]); ok {
+					m.add(val(trust.Accuracy, metric, f, LabelClass, cls))
+				}
+			}
+		}
+	}
 }
 
-// summaryFields maps DatasetSummaryMetric fields to the names the new API's metrics get.
-var summaryFields = map[string]string{
-	"number_of_rows": "row_count", "number_of_columns": "column_count", "number_of_missing_values": "missing_values",
-	"number_of_constant_columns": "constant_columns_count", "number_of_almost_constant_columns": "almost_constant_columns_count",
-	"number_of_duplicated_columns": "duplicated_columns_count", "number_of_almost_duplicated_columns": "almost_duplicated_columns_count",
-	"number_of_empty_rows": "empty_rows_count", "number_of_empty_columns": "empty_columns_count",
-	"number_of_duplicated_rows": "duplicated_row_count",
+// legacyDatasetMissing: DatasetMissingValuesMetric, dataset counts and shares (datasetMissingFields)
+// and per column (missingByColumnFields).
+func (m *mapper) legacyDatasetMissing(res map[string]any) {
+	cur := obj(res["current"])
+	for _, f := range datasetMissingFields {
+		m.numField(cur, f[0], f[1])
+	}
+	for _, f := range missingByColumnFields {
+		m.byColumn(obj(cur[f[0]]), f[1])
+	}
+}
+
+// legacyColumnMissing: ColumnMissingValuesMetric, one column's missing values.
+func (m *mapper) legacyColumnMissing(res map[string]any) {
+	cur := obj(res["current"])
+	col := strOf(res["column_name"])
+	if f, ok := num(cur["number_of_missing_values"]); ok {
+		m.add(val(trust.Quality, "missing_values", f, trust.LabelFeature, col))
+	}
+	if f, ok := num(cur["share_of_missing_values"]); ok {
+		m.add(val(trust.Quality, "missing_values_share", f, trust.LabelFeature, col))
+	}
+}
+
+// legacyDatasetSummary: DatasetSummaryMetric, the fields named in summaryFields.
+func (m *mapper) legacyDatasetSummary(res map[string]any) {
+	cur := obj(res["current"])
+	for _, k := range sortedKeys(cur) {
+		if metric, ok := summaryFields[k]; ok {
+			if f, ok := num(cur[k]); ok {
+				m.add(val(trust.Quality, metric, f))
+			}
+		}
+	}
+}
+
+// legacyColumnSummary: ColumnSummaryMetric, one column's current characteristics.
+func (m *mapper) legacyColumnSummary(res map[string]any) {
+	col := strOf(res["column_name"])
+	cur := obj(res["current_characteristics"])
+	for _, k := range sortedKeys(cur) {
+		f, ok := num(cur[k])
+		if !ok {
+			continue
+		}
+		switch k {
+		case "missing":
+			m.add(val(trust.Quality, "missing_values", f, trust.LabelFeature, col))
+		case "missing_percentage":
+			m.add(val(trust.Quality, "missing_values_share", f/100, trust.LabelFeature, col))
+		case "mean", "std", "min", "max":
+			m.add(val(trust.Quality, k+"_value", f, trust.LabelFeature, col))
+		case "p25", "p50", "p75":
+			m.add(val(trust.Quality, "quantile_value", f, trust.LabelFeature, col, LabelQuantile, columnQuantiles[k]))
+		case "unique":
+			m.add(val(trust.Quality, "unique_values", f, trust.LabelFeature, col))
+		}
+	}
 }
 
 func (m *mapper) numField(o map[string]any, key, metric string) {

@@ -118,25 +118,10 @@ func isIdent(s string) bool {
 	return true
 }
 
-// newAccuracy maps new-API classification and regression metrics to canonical accuracy names.
-// MeanStdValue metrics name their mean and std parts.
-var newAccuracy = map[string][2]string{
-	"Accuracy": {"accuracy"}, "Precision": {"precision"}, "Recall": {"recall"}, "F1Score": {"f1"},
-	"RocAuc": {"roc_auc"}, "LogLoss": {"log_loss"}, "TPR": {"tpr"}, "TNR": {"tnr"}, "FPR": {"fpr"}, "FNR": {"fnr"},
-	"PrecisionByLabel": {"precision"}, "RecallByLabel": {"recall"}, "F1ByLabel": {"f1"}, "RocAucByLabel": {"roc_auc"},
-	"RMSE": {"rmse"}, "R2Score": {"r2_score"}, "AbsMaxError": {"abs_error_max"},
-	"MeanError": {"mean_error", "error_std"}, "MAE": {"mean_abs_error", "abs_error_std"},
-	"MAPE": {"mean_abs_perc_error", "abs_perc_error_std"},
-}
-
-// newQualityNames renames new-API quality metrics whose generic snake_case name would differ from
-// the legacy mapping.
-var newQualityNames = map[string]string{
-	"MissingValueCount": "missing_values", "DatasetMissingValueCount": "missing_values",
-}
-
-// newMetrics maps new-API metrics; tests give drift_detected for ValueDrift (its bound drift test
-// FAILs when drift is detected) and the test counts.
+// newMetrics maps new-API metrics through the tables of mapping.go: drift classes by their own
+// functions, accuracy classes by newAccuracy, every other class to a quality metric of its
+// snake_case name (or newQualityNames). Tests give drift_detected for ValueDrift (its bound drift
+// test FAILs when drift is detected) and the test counts.
 func (m *mapper) newMetrics(ms []newMetric, tests []newTest) {
 	driftTest := map[string]string{}
 	for _, t := range tests {
@@ -146,66 +131,23 @@ func (m *mapper) newMetrics(ms []newMetric, tests []newTest) {
 	}
 	for _, nm := range ms {
 		labels := paramLabels(nm.params)
-		switch nm.class {
-		case "DriftedColumnsCount":
-			vm := obj(nm.value)
-			share, okS := num(vm["share"])
-			count, okC := num(vm["count"])
-			if !okS {
-				continue
-			}
-			th := 0.5 // DriftedColumnsCount's default drift_share
-			if f, ok := numOrString(nm.params["drift_share"]); ok {
-				th = f
-			}
-			// Evidently's DatasetDriftMetric: dataset_drift = share of drifted columns >= drift_share
-			drifted := share >= th
-			v := val(trust.Drift, "drift_share", share)
-			v.Threshold, v.Status = ptr(th), boolStatus(drifted)
-			m.add(v)
-			if okC {
-				m.add(val(trust.Drift, "drifted_columns", count))
-			}
-			d := val(trust.Drift, "dataset_drift", b2f(drifted))
-			d.Threshold, d.Status = ptr(th), boolStatus(drifted)
-			m.add(d)
-		case "ValueDrift":
-			score, ok := num(nm.value)
-			if !ok {
-				continue
-			}
-			kv := []string{trust.LabelFeature, labels.column, LabelMethod, labels.method, LabelThreshold, labels.threshold}
-			v := val(trust.Drift, "drift_score", score, kv...)
-			th, hasTh := numOrString(nm.params["threshold"])
-			if hasTh {
-				v.Threshold = ptr(th)
-			}
-			status, hasTest := driftTest[nm.id]
-			if hasTest {
-				v.Status = boolStatus(status == "FAIL")
-			}
-			m.add(v)
-			if hasTest && (status == "FAIL" || status == "SUCCESS") {
-				d := val(trust.Drift, "drift_detected", b2f(status == "FAIL"), kv...)
-				d.Status = v.Status
-				d.Threshold = v.Threshold
-				m.add(d)
-			}
-		default:
-			if names, ok := newAccuracy[nm.class]; ok {
-				m.valueShapes(trust.Accuracy, names[0], names[1], nm.value, labels)
-				continue
-			}
-			name := newQualityNames[nm.class]
-			if name == "" {
-				name = snake(nm.class)
-			}
-			if !m.valueShapes(trust.Quality, name, "", nm.value, labels) {
-				if nm.typ != "" {
-					m.unknown(nm.typ)
-				} else {
-					m.unknown(nm.class)
-				}
+		if fn, ok := newDriftMetrics[nm.class]; ok {
+			fn(m, nm, driftTest)
+			continue
+		}
+		if names, ok := newAccuracy[nm.class]; ok {
+			m.valueShapes(trust.Accuracy, names[0], names[1], nm.value, labels)
+			continue
+		}
+		name := newQualityNames[nm.class]
+		if name == "" {
+			name = snake(nm.class)
+		}
+		if !m.valueShapes(trust.Quality, name, "", nm.value, labels) {
+			if nm.typ != "" {
+				m.unknown(nm.typ)
+			} else {
+				m.unknown(nm.class)
 			}
 		}
 	}
@@ -214,6 +156,57 @@ func (m *mapper) newMetrics(ms []newMetric, tests []newTest) {
 		rs = append(rs, testResult{name: t.name, status: t.status, feature: t.feature})
 	}
 	m.tests(rs)
+}
+
+// newDriftedColumns: DriftedColumnsCount, the measured share and count of drifted columns, and
+// dataset_drift as Evidently's DatasetDriftMetric decides it (share >= drift_share).
+func (m *mapper) newDriftedColumns(nm newMetric, _ map[string]string) {
+	vm := obj(nm.value)
+	share, okS := num(vm["share"])
+	count, okC := num(vm["count"])
+	if !okS {
+		return
+	}
+	th := 0.5 // DriftedColumnsCount's default drift_share
+	if f, ok := numOrString(nm.params["drift_share"]); ok {
+		th = f
+	}
+	drifted := share >= th
+	v := val(trust.Drift, "drift_share", share)
+	v.Threshold, v.Status = ptr(th), boolStatus(drifted)
+	m.add(v)
+	if okC {
+		m.add(val(trust.Drift, "drifted_columns", count))
+	}
+	d := val(trust.Drift, "dataset_drift", b2f(drifted))
+	d.Threshold, d.Status = ptr(th), boolStatus(drifted)
+	m.add(d)
+}
+
+// newValueDrift: ValueDrift, one column's drift score, and drift_detected from its bound test.
+func (m *mapper) newValueDrift(nm newMetric, driftTest map[string]string) {
+	score, ok := num(nm.value)
+	if !ok {
+		return
+	}
+	labels := paramLabels(nm.params)
+	kv := []string{trust.LabelFeature, labels.column, LabelMethod, labels.method, LabelThreshold, labels.threshold}
+	v := val(trust.Drift, "drift_score", score, kv...)
+	th, hasTh := numOrString(nm.params["threshold"])
+	if hasTh {
+		v.Threshold = ptr(th)
+	}
+	status, hasTest := driftTest[nm.id]
+	if hasTest {
+		v.Status = boolStatus(status == "FAIL")
+	}
+	m.add(v)
+	if hasTest && (status == "FAIL" || status == "SUCCESS") {
+		d := val(trust.Drift, "drift_detected", b2f(status == "FAIL"), kv...)
+		d.Status = v.Status
+		d.Threshold = v.Threshold
+		m.add(d)
+	}
 }
 
 // metricLabels are the parameters of a new-API metric that become labels.
