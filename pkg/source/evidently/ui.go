@@ -411,69 +411,14 @@ func (c *uiClient) eachSeries(ctx context.Context, q *trust.Query, f *filter, fn
 // snapshot, through the same new-API mapping as downloaded snapshots: the parts of a value
 // (value_type count/share, mean/std; label) are put together again per metric.
 func seriesReports(sr *seriesResponse, ev *trust.Evidence, location string) []*Report {
-	type key struct{ typ, params string }
-	out := make([]*Report, 0, len(sr.Sources))
-	metrics := make([]map[key]*newMetric, len(sr.Sources))
-	var order []key
-	seen := map[key]bool{}
+	sm := &seriesMetrics{bySource: make([]map[seriesKey]*newMetric, len(sr.Sources)), seen: map[seriesKey]bool{}}
 	for i := range sr.Sources {
-		metrics[i] = map[key]*newMetric{}
+		sm.bySource[i] = map[seriesKey]*newMetric{}
 	}
 	for _, se := range sr.Series {
-		params := map[string]any{}
-		var names []string
-		valueType, label := se.Params["value_type"], se.Params["label"]
-		for k, v := range se.Params {
-			if k == "value_type" || k == "label" {
-				continue
-			}
-			params[k] = v
-			names = append(names, k+"="+v)
-		}
-		sort.Strings(names)
-		k := key{se.MetricType, strings.Join(names, ",")}
-		if !seen[k] {
-			seen[k] = true
-			order = append(order, k)
-		}
-		for i, v := range se.Values {
-			if v == nil || i >= len(metrics) {
-				continue
-			}
-			nm := metrics[i][k]
-			if nm == nil {
-				nm = &newMetric{id: k.typ + "(" + k.params + ")", typ: se.MetricType, class: shortType(se.MetricType), params: params}
-				metrics[i][k] = nm
-			}
-			switch {
-			case label != "":
-				mv, _ := nm.value.(map[string]any)
-				if mv == nil {
-					mv = map[string]any{}
-					nm.value = mv
-				}
-				if valueType == "count" || valueType == "share" {
-					sub, _ := mv[valueType+"s"].(map[string]any)
-					if sub == nil {
-						sub = map[string]any{}
-						mv[valueType+"s"] = sub
-					}
-					sub[label] = *v
-				} else {
-					mv[label] = *v
-				}
-			case valueType != "":
-				mv, _ := nm.value.(map[string]any)
-				if mv == nil {
-					mv = map[string]any{}
-					nm.value = mv
-				}
-				mv[valueType] = *v
-			default:
-				nm.value = *v
-			}
-		}
+		sm.add(se.MetricType, se.Params, se.Values)
 	}
+	out := make([]*Report, 0, len(sr.Sources))
 	for i, src := range sr.Sources {
 		ts, err := parseTimestamp(src.Timestamp)
 		if err != nil {
@@ -482,17 +427,100 @@ func seriesReports(sr *seriesResponse, ev *trust.Evidence, location string) []*R
 		}
 		r := &Report{Format: FormatSnapshotModel, ID: src.SnapshotID, Time: ts, Metadata: stringMap(src.Metadata), Tags: tagStrings(src.Tags)}
 		r.Model, r.ModelVersion = modelOf(r.Metadata, r.Tags)
-		var ms []newMetric
-		for _, k := range order {
-			if nm := metrics[i][k]; nm != nil {
-				ms = append(ms, *nm)
-			}
-		}
 		m := &mapper{r: r}
-		m.newMetrics(ms, nil)
+		m.newMetrics(sm.metrics(i), nil)
 		out = append(out, r)
 	}
 	return out
+}
+
+// seriesKey identifies a metric in a data_series_batch answer: its type and its parameters other
+// than value_type and label, as sorted "name=value" pairs.
+type seriesKey struct{ typ, params string }
+
+// seriesMetrics puts the series of a data_series_batch answer back together as new-API metrics,
+// one set per source snapshot.
+type seriesMetrics struct {
+	bySource []map[seriesKey]*newMetric // by source index
+	order    []seriesKey                // the metrics in the order the series first name them
+	seen     map[seriesKey]bool
+}
+
+// add files the values of one series, one per source snapshot (nil where the snapshot has none),
+// as a part of the metric the series belongs to.
+func (sm *seriesMetrics) add(typ string, seriesParams map[string]string, values []*float64) {
+	params := map[string]any{}
+	var names []string
+	valueType, label := seriesParams["value_type"], seriesParams["label"]
+	for k, v := range seriesParams {
+		if k == "value_type" || k == "label" {
+			continue
+		}
+		params[k] = v
+		names = append(names, k+"="+v)
+	}
+	sort.Strings(names)
+	k := seriesKey{typ, strings.Join(names, ",")}
+	if !sm.seen[k] {
+		sm.seen[k] = true
+		sm.order = append(sm.order, k)
+	}
+	for i, v := range values {
+		if v == nil || i >= len(sm.bySource) {
+			continue
+		}
+		nm := sm.bySource[i][k]
+		if nm == nil {
+			nm = &newMetric{id: k.typ + "(" + k.params + ")", typ: typ, class: shortType(typ), params: params}
+			sm.bySource[i][k] = nm
+		}
+		setSeriesPart(nm, valueType, label, *v)
+	}
+}
+
+// metrics returns the metrics of source i in series order.
+func (sm *seriesMetrics) metrics(i int) []newMetric {
+	var ms []newMetric
+	for _, k := range sm.order {
+		if nm := sm.bySource[i][k]; nm != nil {
+			ms = append(ms, *nm)
+		}
+	}
+	return ms
+}
+
+// setSeriesPart sets the part of a metric's value one series carries: a labelled count or share
+// (under "counts" or "shares"), another labelled value, a value_type part (mean, std), or the
+// whole value.
+func setSeriesPart(nm *newMetric, valueType, label string, v float64) {
+	switch {
+	case label != "":
+		mv := valueMap(nm)
+		if valueType == "count" || valueType == "share" {
+			sub, _ := mv[valueType+"s"].(map[string]any)
+			if sub == nil {
+				sub = map[string]any{}
+				mv[valueType+"s"] = sub
+			}
+			sub[label] = v
+		} else {
+			mv[label] = v
+		}
+	case valueType != "":
+		valueMap(nm)[valueType] = v
+	default:
+		nm.value = v
+	}
+}
+
+// valueMap returns a metric's value as a map, replacing a value that is not one by an empty map.
+func valueMap(nm *newMetric) map[string]any {
+	mv, _ := nm.value.(map[string]any)
+	if mv == nil {
+		mv = map[string]any{}
+		nm.value = mv
+	}
+	return mv
 }
 
 // post sends a JSON body and returns the answer and its status.

@@ -152,21 +152,56 @@ func groupOf(features []string, g map[string]json.RawMessage) (string, error) {
 	return groupLabel(names, vals), nil
 }
 
+// stratum maps one stratum of a document (or the document itself when it has no strata), its
+// metric names made canonical.
 func (ds *dteStratum) stratum(features, controls, metrics []string) (*Stratum, error) {
 	s := &Stratum{Metrics: metrics, Overall: map[string]float64{}}
 	if len(ds.Control) > 0 {
-		c, err := groupOf(controls, ds.Control)
+		c, err := ds.controlGroup(controls)
 		if err != nil {
-			return nil, fmt.Errorf("strata: %w", err)
-		}
-		if !strings.Contains(c, "=") {
-			c = controls[0] + "=" + c
+			return nil, err
 		}
 		s.Control = c
 	}
 	for m, v := range ds.Overall {
 		s.Overall[canonMetric(m)] = float64(v)
 	}
+	groups, err := ds.groups(features)
+	if err != nil {
+		return nil, err
+	}
+	s.Groups = groups
+	for m, dd := range ds.Disparities {
+		dd.fill(s.disparity(canonMetric(m)), features)
+	}
+	for name, v := range ds.Fairness {
+		s.setGiven(canonMetric(name), float64(v))
+	}
+	for name, v := range ds.FairnessToOverall {
+		s.setGiven(canonMetric(name)+suffixToOverall, float64(v))
+	}
+	if ds.CI != nil && len(ds.CI.Quantiles) > 0 {
+		s.CI = ds.CI.intervals(features)
+	}
+	return s, nil
+}
+
+// controlGroup renders the stratum's control object as its control_group label: "feature=value"
+// pairs, a bare value being given the first control feature's name.
+func (ds *dteStratum) controlGroup(controls []string) (string, error) {
+	c, err := groupOf(controls, ds.Control)
+	if err != nil {
+		return "", fmt.Errorf("strata: %w", err)
+	}
+	if !strings.Contains(c, "=") {
+		c = controls[0] + "=" + c
+	}
+	return c, nil
+}
+
+// groups maps the by_group values, the group counts as the count metric.
+func (ds *dteStratum) groups(features []string) ([]Group, error) {
+	var out []Group
 	for _, g := range ds.ByGroup {
 		label, err := groupOf(features, g.Group)
 		if err != nil {
@@ -182,59 +217,58 @@ func (ds *dteStratum) stratum(features, controls, metrics []string) (*Stratum, e
 		if grp.Values == nil {
 			grp.Values = map[string]float64{}
 		}
-		s.Groups = append(s.Groups, grp)
+		out = append(out, grp)
 	}
-	for m, dd := range ds.Disparities {
-		d := s.disparity(canonMetric(m))
-		for _, f := range []struct {
-			dst *float64
-			src *num
-		}{
-			{&d.GroupMin, dd.GroupMin}, {&d.GroupMax, dd.GroupMax}, {&d.Difference, dd.Difference},
-			{&d.Ratio, dd.Ratio}, {&d.DifferenceToOverall, dd.DifferenceToOverall}, {&d.RatioToOverall, dd.RatioToOverall},
-		} {
-			if f.src != nil {
-				*f.dst = float64(*f.src)
-			}
-		}
-		if len(dd.WorstGroup) > 0 {
-			if wg, err := groupOf(features, dd.WorstGroup); err == nil {
-				d.WorstGroup = wg
-			}
+	return out, nil
+}
+
+// fill copies the values a disparity states into d. A worst group that cannot be rendered is left
+// out.
+func (dd *dteDisparity) fill(d *Disparity, features []string) {
+	for _, f := range []struct {
+		dst *float64
+		src *num
+	}{
+		{&d.GroupMin, dd.GroupMin}, {&d.GroupMax, dd.GroupMax}, {&d.Difference, dd.Difference},
+		{&d.Ratio, dd.Ratio}, {&d.DifferenceToOverall, dd.DifferenceToOverall}, {&d.RatioToOverall, dd.RatioToOverall},
+	} {
+		if f.src != nil {
+			*f.dst = float64(*f.src)
 		}
 	}
-	for name, v := range ds.Fairness {
-		s.setGiven(canonMetric(name), float64(v))
-	}
-	for name, v := range ds.FairnessToOverall {
-		s.setGiven(canonMetric(name)+suffixToOverall, float64(v))
-	}
-	if ds.CI != nil && len(ds.CI.Quantiles) > 0 {
-		ci := &Intervals{Quantiles: ds.CI.Quantiles, Overall: map[string][]float64{}, ByGroup: map[string]map[string][]float64{}, Disparities: map[string]map[string][]float64{}}
-		for m, qs := range ds.CI.Overall {
-			ci.Overall[canonMetric(m)] = floats(qs)
+	if len(dd.WorstGroup) > 0 {
+		if wg, err := groupOf(features, dd.WorstGroup); err == nil {
+			d.WorstGroup = wg
 		}
-		for _, g := range ds.CI.ByGroup {
-			label, err := groupOf(features, g.Group)
-			if err != nil {
-				continue
-			}
-			vals := map[string][]float64{}
-			for m, qs := range g.Values {
-				vals[canonMetric(m)] = floats(qs)
-			}
-			ci.ByGroup[label] = vals
-		}
-		for m, kinds := range ds.CI.Disparity {
-			out := map[string][]float64{}
-			for kind, qs := range kinds {
-				out[kind] = floats(qs)
-			}
-			ci.Disparities[canonMetric(m)] = out
-		}
-		s.CI = ci
 	}
-	return s, nil
+}
+
+// intervals maps the confidence intervals, metric names made canonical. A by-group interval whose
+// group cannot be rendered is left out.
+func (ci *dteIntervals) intervals(features []string) *Intervals {
+	out := &Intervals{Quantiles: ci.Quantiles, Overall: map[string][]float64{}, ByGroup: map[string]map[string][]float64{}, Disparities: map[string]map[string][]float64{}}
+	for m, qs := range ci.Overall {
+		out.Overall[canonMetric(m)] = floats(qs)
+	}
+	for _, g := range ci.ByGroup {
+		label, err := groupOf(features, g.Group)
+		if err != nil {
+			continue
+		}
+		vals := map[string][]float64{}
+		for m, qs := range g.Values {
+			vals[canonMetric(m)] = floats(qs)
+		}
+		out.ByGroup[label] = vals
+	}
+	for m, kinds := range ci.Disparity {
+		byKind := map[string][]float64{}
+		for kind, qs := range kinds {
+			byKind[kind] = floats(qs)
+		}
+		out.Disparities[canonMetric(m)] = byKind
+	}
+	return out
 }
 
 func floats(ns []num) []float64 {

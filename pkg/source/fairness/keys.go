@@ -95,95 +95,129 @@ func (kp *keyPatterns) hasFairnessKeys(metrics []KeyValue) bool {
 // evaluations reads the fairness metrics of one run: one evaluation per sensitive feature (the
 // helper's scheme, or the patterns' sensitive_feature group), nil when no key matches.
 func (kp *keyPatterns) evaluations(metrics []KeyValue) []*Evaluation {
-	type acc struct {
-		e      *Evaluation
-		s      *Stratum
-		groups map[string]*Group
-	}
-	byFeature := map[string]*acc{}
-	var order []string
-	get := func(feature string, helper bool) *acc {
-		key := fmt.Sprintf("%t\x00%s", helper, feature)
-		a, ok := byFeature[key]
-		if !ok {
-			e := &Evaluation{Format: FormatMLflowKeys}
-			if feature != "" {
-				if helper {
-					e.SensitiveFeatures = strings.Split(feature, ".")
-				} else {
-					e.SensitiveFeatures = []string{feature}
-				}
-			}
-			a = &acc{e: e, s: &Stratum{Overall: map[string]float64{}}, groups: map[string]*Group{}}
-			e.Strata = []*Stratum{a.s}
-			byFeature[key] = a
-			order = append(order, key)
-		}
-		return a
-	}
-	touch := func(a *acc, t time.Time) {
-		if t.After(a.e.Time) {
-			a.e.Time, a.e.TimeKnown = t, true
-		}
-	}
-	group := func(a *acc, label string) *Group {
-		g, ok := a.groups[label]
-		if !ok {
-			g = &Group{Label: label, Values: map[string]float64{}}
-			a.groups[label] = g
-		}
-		return g
-	}
+	ke := &keyEvaluations{byFeature: map[string]*keyFeature{}}
 	for _, m := range metrics {
-		if sm := submatch(helperKey, m.Key); sm != nil {
-			a := get(sm["sensitive_feature"], true)
-			touch(a, m.Time)
-			metric := canonMetric(sm["metric"])
-			switch {
-			case sm["group"] != "":
-				label := sm["group"]
-				if vals := strings.Split(label, "."); len(a.e.SensitiveFeatures) > 1 && len(vals) == len(a.e.SensitiveFeatures) {
-					label = groupLabel(a.e.SensitiveFeatures, vals)
-				}
-				group(a, label).set(metric, m.Value)
-			case sm["overall"] != "":
-				a.s.Overall[metric] = m.Value
-			default:
-				a.s.setGiven(metric, m.Value)
-			}
-			continue
-		}
-		if sm := submatch(kp.group, m.Key); sm != nil {
-			a := get(sm["sensitive_feature"], false)
-			touch(a, m.Time)
-			group(a, sm["group"]).set(canonMetric(sm["metric"]), m.Value)
-			continue
-		}
-		if sm := submatch(kp.overall, m.Key); sm != nil {
-			a := get(sm["sensitive_feature"], false)
-			touch(a, m.Time)
-			a.s.Overall[canonMetric(sm["metric"])] = m.Value
-			continue
-		}
-		if sm := submatch(kp.disparity, m.Key); sm != nil {
-			a := get(sm["sensitive_feature"], false)
-			touch(a, m.Time)
-			a.s.setGiven(canonMetric(sm["metric"]), m.Value)
-		}
+		kp.add(ke, m)
 	}
+	return ke.finish()
+}
+
+// add files one metric value under the first scheme its key matches: the helper's, then the group,
+// overall and disparity patterns. A key that matches none is not a fairness metric.
+func (kp *keyPatterns) add(ke *keyEvaluations, m KeyValue) {
+	if sm := submatch(helperKey, m.Key); sm != nil {
+		ke.addHelper(sm, m)
+		return
+	}
+	if sm := submatch(kp.group, m.Key); sm != nil {
+		f := ke.get(sm["sensitive_feature"], false)
+		f.touch(m.Time)
+		f.group(sm["group"]).set(canonMetric(sm["metric"]), m.Value)
+		return
+	}
+	if sm := submatch(kp.overall, m.Key); sm != nil {
+		f := ke.get(sm["sensitive_feature"], false)
+		f.touch(m.Time)
+		f.s.Overall[canonMetric(sm["metric"])] = m.Value
+		return
+	}
+	if sm := submatch(kp.disparity, m.Key); sm != nil {
+		f := ke.get(sm["sensitive_feature"], false)
+		f.touch(m.Time)
+		f.s.setGiven(canonMetric(sm["metric"]), m.Value)
+	}
+}
+
+// keyEvaluations collects the evaluations of one run's metric keys, one per sensitive feature and
+// key scheme, in the order they are first met.
+type keyEvaluations struct {
+	byFeature map[string]*keyFeature
+	order     []string
+}
+
+// keyFeature is the evaluation of one sensitive feature being read: its single stratum, and its
+// groups by label.
+type keyFeature struct {
+	e      *Evaluation
+	s      *Stratum
+	groups map[string]*Group
+}
+
+// get returns the evaluation of a feature, creating it; helper tells the helper's scheme, where an
+// intersectional feature is the feature names joined with ".".
+func (ke *keyEvaluations) get(feature string, helper bool) *keyFeature {
+	key := fmt.Sprintf("%t\x00%s", helper, feature)
+	f, ok := ke.byFeature[key]
+	if !ok {
+		e := &Evaluation{Format: FormatMLflowKeys}
+		if feature != "" {
+			if helper {
+				e.SensitiveFeatures = strings.Split(feature, ".")
+			} else {
+				e.SensitiveFeatures = []string{feature}
+			}
+		}
+		f = &keyFeature{e: e, s: &Stratum{Overall: map[string]float64{}}, groups: map[string]*Group{}}
+		e.Strata = []*Stratum{f.s}
+		ke.byFeature[key] = f
+		ke.order = append(ke.order, key)
+	}
+	return f
+}
+
+// addHelper files a value logged under the helper's scheme: a group value (an intersectional
+// group's values joined with "."), an overall value, or a stated disparity or fairness scalar.
+func (ke *keyEvaluations) addHelper(sm map[string]string, m KeyValue) {
+	f := ke.get(sm["sensitive_feature"], true)
+	f.touch(m.Time)
+	metric := canonMetric(sm["metric"])
+	switch {
+	case sm["group"] != "":
+		label := sm["group"]
+		if vals := strings.Split(label, "."); len(f.e.SensitiveFeatures) > 1 && len(vals) == len(f.e.SensitiveFeatures) {
+			label = groupLabel(f.e.SensitiveFeatures, vals)
+		}
+		f.group(label).set(metric, m.Value)
+	case sm["overall"] != "":
+		f.s.Overall[metric] = m.Value
+	default:
+		f.s.setGiven(metric, m.Value)
+	}
+}
+
+// touch dates the evaluation by its latest value.
+func (f *keyFeature) touch(t time.Time) {
+	if t.After(f.e.Time) {
+		f.e.Time, f.e.TimeKnown = t, true
+	}
+}
+
+// group returns the group with a label, creating it.
+func (f *keyFeature) group(label string) *Group {
+	g, ok := f.groups[label]
+	if !ok {
+		g = &Group{Label: label, Values: map[string]float64{}}
+		f.groups[label] = g
+	}
+	return g
+}
+
+// finish returns the evaluations in the order their features were met, each with its groups
+// sorted by label and its metrics ordered; nil when there are none.
+func (ke *keyEvaluations) finish() []*Evaluation {
 	var out []*Evaluation
-	for _, k := range order {
-		a := byFeature[k]
-		labels := make([]string, 0, len(a.groups))
-		for l := range a.groups {
+	for _, k := range ke.order {
+		f := ke.byFeature[k]
+		labels := make([]string, 0, len(f.groups))
+		for l := range f.groups {
 			labels = append(labels, l)
 		}
 		sort.Strings(labels)
 		for _, l := range labels {
-			a.s.Groups = append(a.s.Groups, *a.groups[l])
+			f.s.Groups = append(f.s.Groups, *f.groups[l])
 		}
-		a.s.Metrics = orderedMetrics(a.s)
-		out = append(out, a.e)
+		f.s.Metrics = orderedMetrics(f.s)
+		out = append(out, f.e)
 	}
 	return out
 }

@@ -126,144 +126,191 @@ func (em *emitter) note(e *Evaluation, s *Stratum, format string, args ...any) {
 	em.notices = append(em.notices, msg)
 }
 
+// stratumPoints returns the points of one stratum of an evaluation, labelled with its control
+// group: see points.
 func (em *emitter) stratumPoints(e *Evaluation, s *Stratum, base trust.Labels) []trust.Point {
 	labels := base
 	if s.Control != "" {
 		labels = copyLabels(base)
 		labels[LabelControlGroup] = s.Control
 	}
-	var out []trust.Point
-	add := func(metric string, v float64, group string) {
-		l := labels
-		if group != "" {
-			l = copyLabels(labels)
-			l[trust.LabelGroup] = group
-		}
-		out = append(out, trust.Point{Time: e.Time, Dimension: trust.Fairness, Metric: metric, Value: v, Labels: l, Link: e.Link})
+	c := &stratumCollector{em: em, e: e, s: s, labels: labels, metrics: s.metricNames()}
+	c.groupValues()
+	c.overallValues()
+	for _, m := range c.disparityMetrics() {
+		c.disparityPoints(m)
 	}
-	metrics := s.metricNames()
+	c.fairnessScalars()
+	c.otherFairness()
+	c.out = append(c.out, em.intervalPoints(s, labels, e)...)
+	return c.out
+}
 
-	// Values by group, with the group counts.
-	vals := make(map[string][]float64, len(metrics))
+// stratumCollector gathers the points of one stratum.
+type stratumCollector struct {
+	em      *emitter
+	e       *Evaluation
+	s       *Stratum
+	labels  trust.Labels // the labels of the stratum's points; read-only
+	metrics []string     // the stratum's metrics
+	vals    map[string][]float64
+	out     []trust.Point
+}
+
+// add appends a point of the stratum, with a group label when group is set.
+func (c *stratumCollector) add(metric string, v float64, group string) {
+	l := c.labels
+	if group != "" {
+		l = copyLabels(c.labels)
+		l[trust.LabelGroup] = group
+	}
+	c.out = append(c.out, trust.Point{Time: c.e.Time, Dimension: trust.Fairness, Metric: metric, Value: v, Labels: l, Link: c.e.Link})
+}
+
+// groupValues adds the values by group, with the group counts, and keeps them in vals, one per
+// group in group order (NaN where a group lacks the metric), to derive disparities from. Groups
+// and values the disparities cannot use become notices.
+func (c *stratumCollector) groupValues() {
+	e, s := c.e, c.s
+	c.vals = make(map[string][]float64, len(c.metrics))
 	var undefined, missing []string
 	for _, g := range s.Groups {
 		if g.HasCnt {
-			add(countMetric, g.Count, g.Label)
+			c.add(countMetric, g.Count, g.Label)
 		}
-		for _, m := range metrics {
+		for _, m := range c.metrics {
 			v, ok := g.Values[m]
 			if !ok {
 				missing = append(missing, fmt.Sprintf("%s of group %s", m, g.Label))
 				v = math.NaN()
 			} else {
-				add(m, v, g.Label)
+				c.add(m, v, g.Label)
 				if math.IsNaN(v) {
 					undefined = append(undefined, fmt.Sprintf("%s of group %s", m, g.Label))
 				}
 			}
-			vals[m] = append(vals[m], v)
+			c.vals[m] = append(c.vals[m], v)
 		}
 	}
 	switch {
 	case len(s.Groups) == 0 && e.Format != FormatSummaryCSV && e.Format != FormatMLflowKeys:
-		em.note(e, s, "no by-group values: only the overall values and the disparities the source states are served")
+		c.em.note(e, s, "no by-group values: only the overall values and the disparities the source states are served")
 	case len(s.Groups) == 1:
-		em.note(e, s, "a single group (%s): every difference is 0 and every ratio 1 by definition", s.Groups[0].Label)
+		c.em.note(e, s, "a single group (%s): every difference is 0 and every ratio 1 by definition", s.Groups[0].Label)
 	}
 	if len(undefined) > 0 {
-		em.note(e, s, "undefined (NaN) values, e.g. a group with no positives, are skipped by the disparities: %s", strings.Join(undefined, "; "))
+		c.em.note(e, s, "undefined (NaN) values, e.g. a group with no positives, are skipped by the disparities: %s", strings.Join(undefined, "; "))
 	}
 	if len(missing) > 0 {
-		em.note(e, s, "missing by-group values, treated as undefined: %s", strings.Join(missing, "; "))
+		c.em.note(e, s, "missing by-group values, treated as undefined: %s", strings.Join(missing, "; "))
 	}
+}
 
-	// Overall values.
-	for _, m := range metrics {
-		if v, ok := s.Overall[m]; ok {
-			add(m, v, "")
+// overallValues adds the overall value of every metric that has one.
+func (c *stratumCollector) overallValues() {
+	for _, m := range c.metrics {
+		if v, ok := c.s.Overall[m]; ok {
+			c.add(m, v, "")
 		}
 	}
+}
 
-	// Difference and ratio of every metric, and the worst group.
-	kinds := []string{suffixDifference, suffixRatio, suffixDifferenceToOverall, suffixRatioToOverall}
-	disparityMetrics := append([]string(nil), metrics...)
-	for m := range s.Disparities {
-		if !contains(disparityMetrics, m) {
-			disparityMetrics = append(disparityMetrics, m)
+// disparityMetrics lists the metrics to serve disparities of: the stratum's metrics, then, sorted,
+// the other metrics the source states disparities of.
+func (c *stratumCollector) disparityMetrics() []string {
+	ms := append([]string(nil), c.metrics...)
+	for m := range c.s.Disparities {
+		if !contains(ms, m) {
+			ms = append(ms, m)
 		}
 	}
-	sort.SliceStable(disparityMetrics[len(metrics):], func(i, j int) bool {
-		return disparityMetrics[len(metrics)+i] < disparityMetrics[len(metrics)+j]
-	})
-	for _, m := range disparityMetrics {
-		d := s.Disparities[m]
-		overall, hasOverall := s.Overall[m]
-		for _, kind := range kinds {
-			name := m + kind
-			toOverall := kind == suffixDifferenceToOverall || kind == suffixRatioToOverall
-			if toOverall && !em.onRequest(name) {
-				continue
-			}
-			v := d.given(kind)
-			if math.IsNaN(v) {
-				if len(vals[m]) == 0 || toOverall && !hasOverall {
-					continue // nothing stated, nothing to derive from
-				}
-				v = aggregate(kind, vals[m], overall)
-			}
-			add(name, v, "")
-		}
-		if i := worstGroup(m, vals[m]); i >= 0 {
-			label, v := s.Groups[i].Label, vals[m][i]
-			if d != nil && d.WorstGroup != "" {
-				label, v = d.WorstGroup, math.NaN()
-				for j, g := range s.Groups {
-					if g.Label == d.WorstGroup {
-						v = vals[m][j]
-					}
-				}
-			}
-			add(prefixWorstGroup+m, v, label)
-		}
-	}
+	extra := ms[len(c.metrics):]
+	sort.SliceStable(extra, func(i, j int) bool { return extra[i] < extra[j] })
+	return ms
+}
 
-	// The fairness scalars, stated or derived from selection rate, TPR and FPR by group.
+// disparityPoints adds the difference and ratio of metric m (and on request their _to_overall
+// forms), as stated or else derived from the values by group, then its worst group.
+func (c *stratumCollector) disparityPoints(m string) {
+	d := c.s.Disparities[m]
+	overall, hasOverall := c.s.Overall[m]
+	for _, kind := range []string{suffixDifference, suffixRatio, suffixDifferenceToOverall, suffixRatioToOverall} {
+		name := m + kind
+		toOverall := kind == suffixDifferenceToOverall || kind == suffixRatioToOverall
+		if toOverall && !c.em.onRequest(name) {
+			continue
+		}
+		v := d.given(kind)
+		if math.IsNaN(v) {
+			if len(c.vals[m]) == 0 || toOverall && !hasOverall {
+				continue // nothing stated, nothing to derive from
+			}
+			v = aggregate(kind, c.vals[m], overall)
+		}
+		c.add(name, v, "")
+	}
+	c.worstGroupPoint(m, d)
+}
+
+// worstGroupPoint adds the worst group of metric m when the values by group have one: the group
+// the source states if any (with its value by group, NaN if it has none), else the worst by value.
+func (c *stratumCollector) worstGroupPoint(m string, d *Disparity) {
+	i := worstGroup(m, c.vals[m])
+	if i < 0 {
+		return
+	}
+	label, v := c.s.Groups[i].Label, c.vals[m][i]
+	if d != nil && d.WorstGroup != "" {
+		label, v = d.WorstGroup, math.NaN()
+		for j, g := range c.s.Groups {
+			if g.Label == d.WorstGroup {
+				v = c.vals[m][j]
+			}
+		}
+	}
+	c.add(prefixWorstGroup+m, v, label)
+}
+
+// fairnessScalars adds the fairness scalars, stated or derived from selection rate, TPR and FPR by
+// group, then on request their _to_overall forms.
+func (c *stratumCollector) fairnessScalars() {
 	for _, toOverall := range []bool{false, true} {
-		stated := s.Fairness
+		stated := c.s.Fairness
 		if toOverall {
-			stated = s.FairnessToOverall
+			stated = c.s.FairnessToOverall
 		}
 		for _, name := range FairnessScalars {
 			pointName := name
 			if toOverall {
 				pointName += suffixToOverall
-				if !em.onRequest(pointName) {
+				if !c.em.onRequest(pointName) {
 					continue
 				}
 			}
 			v, ok := stated[name]
 			if !ok {
-				v, ok = s.deriveScalar(name, vals, toOverall)
+				v, ok = c.s.deriveScalar(name, c.vals, toOverall)
 			}
 			if ok {
-				add(pointName, v, "")
+				c.add(pointName, v, "")
 			}
 		}
 	}
-	// Other values a source states in its fairness summary, served under their own names.
+}
+
+// otherFairness adds the other values a source states in its fairness summary, sorted by name and
+// served under their own names.
+func (c *stratumCollector) otherFairness() {
 	var others []string
-	for name := range s.Fairness {
+	for name := range c.s.Fairness {
 		if !isFairnessScalar(name) {
 			others = append(others, name)
 		}
 	}
 	sort.Strings(others)
 	for _, name := range others {
-		add(name, s.Fairness[name], "")
+		c.add(name, c.s.Fairness[name], "")
 	}
-
-	out = append(out, em.intervalPoints(s, labels, e)...)
-	return out
 }
 
 // deriveScalar computes a fairness scalar from by-group values as Fairlearn defines it:

@@ -104,73 +104,12 @@ func (t *target) point(m *Metric) trust.Point {
 // historyPoints reads the full history of every selected metric of the runs, one key at a time
 // across all runs (the bulk endpoint takes one key and up to 100 runs per call).
 func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selection) ([]trust.Point, error) {
-	keyRuns := map[string][]string{}
-	byRun := map[string][]*target{}
-	var loggedOnly []*target
-	for _, t := range sel.targets {
-		if t.run == nil {
-			loggedOnly = append(loggedOnly, t)
-			continue
-		}
-		id := t.run.Info.ID()
-		first := len(byRun[id]) == 0
-		byRun[id] = append(byRun[id], t)
-		if !first {
-			continue
-		}
-		for i := range t.run.Data.Metrics {
-			k := t.run.Data.Metrics[i].Key
-			if q.WantsMetric(k) {
-				keyRuns[k] = append(keyRuns[k], id)
-			}
-		}
-	}
-	keys := make([]string, 0, len(keyRuns))
-	for k := range keyRuns {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-
-	// The bulk endpoint drops MLflow 3's model_id and dataset_name; runs whose values carry them
-	// are read with get-history, which keeps them.
-	exact := map[string]bool{}
-	for id, ts := range byRun {
-		exact[id] = needsExactHistory(ts)
-	}
-
-	perKey := make([][]trust.Point, len(keys))
-	err := forEach(ctx, len(keys), len(keys), func(ctx context.Context, i int) error {
-		var bulk, single []string
-		for _, id := range keyRuns[keys[i]] {
-			if exact[id] {
-				single = append(single, id)
-			} else {
-				bulk = append(bulk, id)
-			}
-		}
-		ms, err := p.c.MetricHistories(ctx, bulk, keys[i])
+	h := planHistory(q, sel)
+	perKey := make([][]trust.Point, len(h.keys))
+	err := forEach(ctx, len(h.keys), len(h.keys), func(ctx context.Context, i int) error {
+		pts, err := p.keyHistory(ctx, q, h, h.keys[i])
 		if err != nil {
 			return err
-		}
-		if len(single) > 0 {
-			more, err := p.c.historiesPerRun(ctx, single, keys[i])
-			if err != nil {
-				return err
-			}
-			ms = append(ms, more...)
-		}
-		pts := make([]trust.Point, 0, len(ms))
-		for j := range ms {
-			m := &ms[j]
-			t0 := m.Time()
-			if !q.InRange(t0) {
-				continue
-			}
-			for _, t := range byRun[m.RunID] {
-				if t.keeps(m) {
-					pts = append(pts, t.point(m))
-				}
-			}
 		}
 		perKey[i] = pts
 		return nil
@@ -187,7 +126,7 @@ func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selec
 		out = append(out, pk...)
 	}
 	// Logged models without a run have no history: their latest values stand in for it.
-	for _, t := range loggedOnly {
+	for _, t := range h.loggedOnly {
 		for i := range t.logged.Data.Metrics {
 			m := &t.logged.Data.Metrics[i]
 			if q.WantsMetric(m.Key) && q.InRange(m.Time()) {
@@ -196,6 +135,90 @@ func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selec
 		}
 	}
 	return out, nil
+}
+
+// historyPlan is what historyPoints reads: the wanted metric keys and the runs that have them.
+type historyPlan struct {
+	keys       []string             // wanted metric keys of the runs, sorted
+	keyRuns    map[string][]string  // the runs that have each key, in target order
+	byRun      map[string][]*target // the targets of each run (one per model version it is the source of)
+	exact      map[string]bool      // runs read with get-history rather than the bulk endpoint
+	loggedOnly []*target            // targets with a logged model and no run
+}
+
+// planHistory groups the selected targets by run and lists, for every wanted metric key, the runs
+// that have it.
+func planHistory(q *trust.Query, sel *selection) *historyPlan {
+	h := &historyPlan{keyRuns: map[string][]string{}, byRun: map[string][]*target{}}
+	for _, t := range sel.targets {
+		if t.run == nil {
+			h.loggedOnly = append(h.loggedOnly, t)
+			continue
+		}
+		id := t.run.Info.ID()
+		first := len(h.byRun[id]) == 0
+		h.byRun[id] = append(h.byRun[id], t)
+		if !first {
+			continue
+		}
+		for i := range t.run.Data.Metrics {
+			k := t.run.Data.Metrics[i].Key
+			if q.WantsMetric(k) {
+				h.keyRuns[k] = append(h.keyRuns[k], id)
+			}
+		}
+	}
+	h.keys = make([]string, 0, len(h.keyRuns))
+	for k := range h.keyRuns {
+		h.keys = append(h.keys, k)
+	}
+	sort.Strings(h.keys)
+
+	// The bulk endpoint drops MLflow 3's model_id and dataset_name; runs whose values carry them
+	// are read with get-history, which keeps them.
+	h.exact = map[string]bool{}
+	for id, ts := range h.byRun {
+		h.exact[id] = needsExactHistory(ts)
+	}
+	return h
+}
+
+// keyHistory reads the history of one metric key of the plan's runs, the bulk endpoint first, and
+// returns the values within the query's time range as points of every target of their run.
+func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPlan, key string) ([]trust.Point, error) {
+	var bulk, single []string
+	for _, id := range h.keyRuns[key] {
+		if h.exact[id] {
+			single = append(single, id)
+		} else {
+			bulk = append(bulk, id)
+		}
+	}
+	ms, err := p.c.MetricHistories(ctx, bulk, key)
+	if err != nil {
+		return nil, err
+	}
+	if len(single) > 0 {
+		more, err := p.c.historiesPerRun(ctx, single, key)
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, more...)
+	}
+	pts := make([]trust.Point, 0, len(ms))
+	for j := range ms {
+		m := &ms[j]
+		t0 := m.Time()
+		if !q.InRange(t0) {
+			continue
+		}
+		for _, t := range h.byRun[m.RunID] {
+			if t.keeps(m) {
+				pts = append(pts, t.point(m))
+			}
+		}
+	}
+	return pts, nil
 }
 
 // needsExactHistory reports whether a run's values are tied to MLflow 3 logged models or datasets.

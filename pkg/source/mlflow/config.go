@@ -70,86 +70,20 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	if len(s.JSONData) == 0 {
 		return c, nil
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(s.JSONData, &raw); err != nil {
+	d := &jsonKeys{}
+	if err := json.Unmarshal(s.JSONData, &d.raw); err != nil {
 		return c, fmt.Errorf("mlflow: datasource settings (jsonData) are not a JSON object: %w", err)
 	}
-	str := func(key string) (string, error) {
-		v, ok := raw[key]
-		if !ok || string(v) == "null" {
-			return "", nil
-		}
-		var s string
-		if err := json.Unmarshal(v, &s); err != nil {
-			return "", fmt.Errorf("mlflow: jsonData %s must be a string", key)
-		}
-		return strings.TrimSpace(s), nil
-	}
-	boolean := func(key string) (bool, error) {
-		v, ok := raw[key]
-		if !ok || string(v) == "null" {
-			return false, nil
-		}
-		var b bool
-		if json.Unmarshal(v, &b) == nil {
-			return b, nil
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil || s == "" {
-				return b, nil
-			}
-		}
-		return false, fmt.Errorf("mlflow: jsonData %s must be true or false", key)
-	}
-	number := func(key string) (float64, error) {
-		v, ok := raw[key]
-		if !ok || string(v) == "null" {
-			return 0, nil
-		}
-		var f float64
-		if json.Unmarshal(v, &f) == nil {
-			return f, nil
-		}
-		var s string
-		if json.Unmarshal(v, &s) == nil {
-			if s = strings.TrimSpace(s); s == "" {
-				return 0, nil
-			}
-			if f, err := strconv.ParseFloat(s, 64); err == nil {
-				return f, nil
-			}
-		}
-		return 0, fmt.Errorf("mlflow: jsonData %s must be a number", key)
-	}
-	var err error
-	var errs []error
-	keep := func(e error) {
-		if e != nil {
-			errs = append(errs, e)
-		}
-	}
-	c.URL, err = str("mlflowUrl")
-	keep(err)
-	c.UIURL, err = str("mlflowUiUrl")
-	keep(err)
-	c.Auth, err = str("mlflowAuth")
-	keep(err)
-	c.User, err = str("mlflowUser")
-	keep(err)
-	c.TLSServerName, err = str("serverName")
-	keep(err)
-	c.TLSSkipVerify, err = boolean("tlsSkipVerify")
-	keep(err)
-	c.TLSAuthWithCACert, err = boolean("tlsAuthWithCACert")
-	keep(err)
-	c.TLSAuth, err = boolean("tlsAuth")
-	keep(err)
-	c.TimeoutSeconds, err = number("timeoutSeconds")
-	keep(err)
-	mc, err := number("mlflowMaxConcurrency")
-	keep(err)
-	c.MaxConcurrency = int(mc)
+	c.URL = d.str("mlflowUrl")
+	c.UIURL = d.str("mlflowUiUrl")
+	c.Auth = d.str("mlflowAuth")
+	c.User = d.str("mlflowUser")
+	c.TLSServerName = d.str("serverName")
+	c.TLSSkipVerify = d.boolean("tlsSkipVerify")
+	c.TLSAuthWithCACert = d.boolean("tlsAuthWithCACert")
+	c.TLSAuth = d.boolean("tlsAuth")
+	c.TimeoutSeconds = d.number("timeoutSeconds")
+	c.MaxConcurrency = int(d.number("mlflowMaxConcurrency"))
 
 	c.Password = s.Secure["mlflowPassword"]
 	c.Token = strings.TrimSpace(s.Secure["mlflowToken"])
@@ -157,10 +91,89 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	c.ClientCert = s.Secure["tlsClientCert"]
 	c.ClientKey = s.Secure["tlsClientKey"]
 
-	// Extra headers: httpHeaderName1..N in jsonData, the values in secureJsonData. The numbering may
-	// have gaps after a header was removed in the UI, so every key is looked at.
+	c.Headers = d.headers(s.Secure)
+	return c, errors.Join(d.errs...)
+}
+
+// jsonKeys reads typed values from the keys of a jsonData object. A key of the wrong type reads as
+// the zero value and adds an error naming the key to errs, in the order the keys are read.
+type jsonKeys struct {
+	raw  map[string]json.RawMessage
+	errs []error
+}
+
+// value returns the raw value of key; false when it is absent or null.
+func (d *jsonKeys) value(key string) (json.RawMessage, bool) {
+	v, ok := d.raw[key]
+	if !ok || string(v) == "null" {
+		return nil, false
+	}
+	return v, true
+}
+
+// str reads a string key, trimmed.
+func (d *jsonKeys) str(key string) string {
+	v, ok := d.value(key)
+	if !ok {
+		return ""
+	}
+	var s string
+	if err := json.Unmarshal(v, &s); err != nil {
+		d.errs = append(d.errs, fmt.Errorf("mlflow: jsonData %s must be a string", key))
+		return ""
+	}
+	return strings.TrimSpace(s)
+}
+
+// boolean reads a boolean key, given as a JSON boolean or a string ("true", "1", "" for false).
+func (d *jsonKeys) boolean(key string) bool {
+	v, ok := d.value(key)
+	if !ok {
+		return false
+	}
+	var b bool
+	if json.Unmarshal(v, &b) == nil {
+		return b
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if b, err := strconv.ParseBool(strings.TrimSpace(s)); err == nil || s == "" {
+			return b
+		}
+	}
+	d.errs = append(d.errs, fmt.Errorf("mlflow: jsonData %s must be true or false", key))
+	return false
+}
+
+// number reads a numeric key, given as a JSON number or a string ("" for 0).
+func (d *jsonKeys) number(key string) float64 {
+	v, ok := d.value(key)
+	if !ok {
+		return 0
+	}
+	var f float64
+	if json.Unmarshal(v, &f) == nil {
+		return f
+	}
+	var s string
+	if json.Unmarshal(v, &s) == nil {
+		if s = strings.TrimSpace(s); s == "" {
+			return 0
+		}
+		if f, err := strconv.ParseFloat(s, 64); err == nil {
+			return f
+		}
+	}
+	d.errs = append(d.errs, fmt.Errorf("mlflow: jsonData %s must be a number", key))
+	return 0
+}
+
+// headers reads the extra headers: httpHeaderName1..N in jsonData, the values in secureJsonData.
+// The numbering may have gaps after a header was removed in the UI, so every key is looked at;
+// a header without a name is dropped.
+func (d *jsonKeys) headers(secure map[string]string) []Header {
 	var idx []int
-	for k := range raw {
+	for k := range d.raw {
 		if n, ok := strings.CutPrefix(k, "httpHeaderName"); ok {
 			if i, err := strconv.Atoi(n); err == nil {
 				idx = append(idx, i)
@@ -168,15 +181,15 @@ func LoadConfig(s trust.Settings) (Config, error) {
 		}
 	}
 	sort.Ints(idx)
+	var out []Header
 	for _, i := range idx {
-		name, err := str("httpHeaderName" + strconv.Itoa(i))
-		keep(err)
+		name := d.str("httpHeaderName" + strconv.Itoa(i))
 		if name == "" {
 			continue
 		}
-		c.Headers = append(c.Headers, Header{Name: name, Value: s.Secure["httpHeaderValue"+strconv.Itoa(i)]})
+		out = append(out, Header{Name: name, Value: secure["httpHeaderValue"+strconv.Itoa(i)]})
 	}
-	return c, errors.Join(errs...)
+	return out
 }
 
 // Validate checks the settings and normalises the URL and the auth mode. Errors say which key to fix

@@ -210,155 +210,197 @@ func (p *Provider) selectByModel(ctx context.Context, q *trust.Query, allModels 
 	if err != nil {
 		return nil, err
 	}
-	scope := "model " + quote(q.Model)
-	switch {
-	case cleanVar(q.Model) == "" && alias != "":
-		scope = "alias " + quote(alias) + " of every registered model"
-	case cleanVar(q.Model) == "":
-		scope = "every registered model"
-	}
-	sel := &selection{scope: scope, expNames: map[string]string{}}
+	sel := &selection{scope: modelScope(q, alias), expNames: map[string]string{}}
 	if len(versions) == 0 {
 		sel.info("registered model %q has no versions", q.Model)
 		return sel, nil
 	}
-
-	// MLflow 3 versions registered from a logged model may carry no run: read the logged model.
-	logged := make([]*LoggedModel, len(versions))
-	err = forEach(ctx, len(versions), p.c.workers(), func(ctx context.Context, i int) error {
-		v := &versions[i]
-		if v.RunID != "" || v.ModelID == "" {
-			return nil
-		}
-		lm, err := p.c.GetLoggedModel(ctx, v.ModelID)
-		if err != nil {
-			if IsNotFound(err) {
-				return nil
-			}
-			return err
-		}
-		logged[i] = lm
-		return nil
-	})
-	if err != nil {
+	ms := &modelSelector{p: p, sel: sel, versions: versions, alias: alias}
+	if err := ms.readLoggedModels(ctx); err != nil {
 		return nil, err
 	}
-
-	// Source runs, each fetched once.
-	var runIDs []string
-	index := map[string]int{}
-	for i := range versions {
-		id := versions[i].RunID
-		if id == "" && logged[i] != nil {
-			id = logged[i].Info.SourceRunID
-		}
-		if _, ok := index[id]; id != "" && !ok {
-			index[id] = len(runIDs)
-			runIDs = append(runIDs, id)
-		}
-	}
-	runs := make([]*Run, len(runIDs))
-	missing := make([]error, len(runIDs))
-	err = forEach(ctx, len(runIDs), p.c.workers(), func(ctx context.Context, i int) error {
-		r, err := p.c.GetRun(ctx, runIDs[i])
-		if err != nil {
-			if IsNotFound(err) {
-				missing[i] = err
-				return nil
-			}
-			return err
-		}
-		runs[i] = r
-		return nil
-	})
-	if err != nil {
+	if err := ms.readSourceRuns(ctx); err != nil {
 		return nil, err
 	}
-
-	// Experiment names of the runs.
-	var expIDs []string
-	for _, r := range runs {
-		if r == nil {
-			continue
-		}
-		id := string(r.Info.ExperimentID)
-		if _, ok := sel.expNames[id]; !ok {
-			sel.expNames[id] = ""
-			expIDs = append(expIDs, id)
-		}
-	}
-	for i := range logged {
-		if logged[i] != nil && logged[i].Info.SourceRunID == "" {
-			id := string(logged[i].Info.ExperimentID)
-			if _, ok := sel.expNames[id]; !ok && id != "" {
-				sel.expNames[id] = ""
-				expIDs = append(expIDs, id)
-			}
-		}
-	}
-	names := make([]string, len(expIDs))
-	_ = forEach(ctx, len(expIDs), p.c.workers(), func(ctx context.Context, i int) error {
-		if e, err := p.c.GetExperiment(ctx, expIDs[i]); err == nil {
-			names[i] = e.Name
-		}
-		return nil
-	})
-	if err := ctx.Err(); err != nil {
+	if err := ms.nameExperiments(ctx); err != nil {
 		return nil, err
 	}
-	for i, id := range expIDs {
-		sel.expNames[id] = names[i]
-	}
-
 	wantExp := map[string]bool{}
 	for _, e := range q.Experiments {
 		wantExp[e] = true
 	}
 	for i := range versions {
-		v := &versions[i]
-		loc := p.c.ModelVersionURL(v.Name, string(v.Version))
-		t := &target{version: v, alias: alias, link: loc}
-		id := v.RunID
-		if id == "" && logged[i] != nil {
-			id = logged[i].Info.SourceRunID
-		}
-		switch {
-		case id != "":
-			j := index[id]
-			if runs[j] == nil {
-				sel.warn(loc, "source run %s of %s v%s not found (deleted?): skipped", id, v.Name, v.Version)
-				continue
-			}
-			t.run = runs[j]
-			t.expID = string(runs[j].Info.ExperimentID)
-		case logged[i] != nil:
-			t.logged = logged[i]
-			t.expID = string(logged[i].Info.ExperimentID)
-		default:
-			sel.warn(loc, "%s v%s has no source run: no metrics to read", v.Name, v.Version)
+		t := ms.versionTarget(i)
+		if t == nil || (len(wantExp) > 0 && !wantExp[t.exp]) {
 			continue
 		}
-		t.exp = sel.expNames[t.expID]
-		if len(wantExp) > 0 && !wantExp[t.exp] {
-			continue
-		}
-		t.labels = trust.Labels{
-			trust.LabelModel:   v.Name,
-			trust.LabelVersion: string(v.Version),
-			trust.LabelSource:  trust.SourceMLflow,
-		}
-		if alias != "" {
-			t.labels[trust.LabelAlias] = alias
-		}
-		if rid := t.runID(); rid != "" {
-			t.labels[trust.LabelRunID] = rid
-		}
-		if t.exp != "" {
-			t.labels[trust.LabelExperiment] = t.exp
-		}
+		ms.label(t)
 		sel.targets = append(sel.targets, t)
 	}
 	return sel, nil
+}
+
+// modelScope describes what a selection by model searched, for messages.
+func modelScope(q *trust.Query, alias string) string {
+	switch {
+	case cleanVar(q.Model) == "" && alias != "":
+		return "alias " + quote(alias) + " of every registered model"
+	case cleanVar(q.Model) == "":
+		return "every registered model"
+	}
+	return "model " + quote(q.Model)
+}
+
+// modelSelector holds the state of one selectByModel call: the selected versions, what was read
+// about their sources, and the selection being built.
+type modelSelector struct {
+	p        *Provider
+	sel      *selection
+	versions []ModelVersion
+	alias    string
+	logged   []*LoggedModel // by version: the logged model of a version registered without a run
+	runIDs   []string       // the distinct source runs, in version order
+	index    map[string]int // position of a run id in runIDs
+	runs     []*Run         // by position in runIDs; nil when the run was not found
+}
+
+// readLoggedModels reads the logged model of every MLflow 3 version registered from a logged model
+// without a run. A logged model that is not found is left nil.
+func (ms *modelSelector) readLoggedModels(ctx context.Context) error {
+	ms.logged = make([]*LoggedModel, len(ms.versions))
+	return forEach(ctx, len(ms.versions), ms.p.c.workers(), func(ctx context.Context, i int) error {
+		v := &ms.versions[i]
+		if v.RunID != "" || v.ModelID == "" {
+			return nil
+		}
+		lm, err := ms.p.c.GetLoggedModel(ctx, v.ModelID)
+		if err != nil {
+			if IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		ms.logged[i] = lm
+		return nil
+	})
+}
+
+// sourceRunID is the run version i was registered from, directly or through its logged model, or "".
+func (ms *modelSelector) sourceRunID(i int) string {
+	id := ms.versions[i].RunID
+	if id == "" && ms.logged[i] != nil {
+		id = ms.logged[i].Info.SourceRunID
+	}
+	return id
+}
+
+// readSourceRuns fetches the source runs of the versions, each once. A run that is not found
+// (deleted) is left nil.
+func (ms *modelSelector) readSourceRuns(ctx context.Context) error {
+	ms.index = map[string]int{}
+	for i := range ms.versions {
+		id := ms.sourceRunID(i)
+		if _, ok := ms.index[id]; id != "" && !ok {
+			ms.index[id] = len(ms.runIDs)
+			ms.runIDs = append(ms.runIDs, id)
+		}
+	}
+	ms.runs = make([]*Run, len(ms.runIDs))
+	return forEach(ctx, len(ms.runIDs), ms.p.c.workers(), func(ctx context.Context, i int) error {
+		r, err := ms.p.c.GetRun(ctx, ms.runIDs[i])
+		if err != nil {
+			if IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		ms.runs[i] = r
+		return nil
+	})
+}
+
+// nameExperiments fills sel.expNames with the names of the experiments of the source runs and of
+// the logged models without a run. An experiment that cannot be read keeps an empty name.
+func (ms *modelSelector) nameExperiments(ctx context.Context) error {
+	var expIDs []string
+	for _, r := range ms.runs {
+		if r == nil {
+			continue
+		}
+		id := string(r.Info.ExperimentID)
+		if _, ok := ms.sel.expNames[id]; !ok {
+			ms.sel.expNames[id] = ""
+			expIDs = append(expIDs, id)
+		}
+	}
+	for _, lm := range ms.logged {
+		if lm != nil && lm.Info.SourceRunID == "" {
+			id := string(lm.Info.ExperimentID)
+			if _, ok := ms.sel.expNames[id]; !ok && id != "" {
+				ms.sel.expNames[id] = ""
+				expIDs = append(expIDs, id)
+			}
+		}
+	}
+	names := make([]string, len(expIDs))
+	_ = forEach(ctx, len(expIDs), ms.p.c.workers(), func(ctx context.Context, i int) error {
+		if e, err := ms.p.c.GetExperiment(ctx, expIDs[i]); err == nil {
+			names[i] = e.Name
+		}
+		return nil
+	})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, id := range expIDs {
+		ms.sel.expNames[id] = names[i]
+	}
+	return nil
+}
+
+// versionTarget returns the target of version i, reading its source run or, lacking one, its
+// logged model; nil, with a warning, when it has neither.
+func (ms *modelSelector) versionTarget(i int) *target {
+	v := &ms.versions[i]
+	loc := ms.p.c.ModelVersionURL(v.Name, string(v.Version))
+	t := &target{version: v, alias: ms.alias, link: loc}
+	switch id := ms.sourceRunID(i); {
+	case id != "":
+		run := ms.runs[ms.index[id]]
+		if run == nil {
+			ms.sel.warn(loc, "source run %s of %s v%s not found (deleted?): skipped", id, v.Name, v.Version)
+			return nil
+		}
+		t.run = run
+		t.expID = string(run.Info.ExperimentID)
+	case ms.logged[i] != nil:
+		t.logged = ms.logged[i]
+		t.expID = string(ms.logged[i].Info.ExperimentID)
+	default:
+		ms.sel.warn(loc, "%s v%s has no source run: no metrics to read", v.Name, v.Version)
+		return nil
+	}
+	t.exp = ms.sel.expNames[t.expID]
+	return t
+}
+
+// label sets the labels of a version's target: model, version, and the alias, run and experiment
+// when known.
+func (ms *modelSelector) label(t *target) {
+	t.labels = trust.Labels{
+		trust.LabelModel:   t.version.Name,
+		trust.LabelVersion: string(t.version.Version),
+		trust.LabelSource:  trust.SourceMLflow,
+	}
+	if ms.alias != "" {
+		t.labels[trust.LabelAlias] = ms.alias
+	}
+	if rid := t.runID(); rid != "" {
+		t.labels[trust.LabelRunID] = rid
+	}
+	if t.exp != "" {
+		t.labels[trust.LabelExperiment] = t.exp
+	}
 }
 
 // resolveVersions returns the versions a query selects: by alias, by version (a list is allowed,

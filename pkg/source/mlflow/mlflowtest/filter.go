@@ -173,70 +173,14 @@ func compareStr(v string, c clause) bool {
 
 // sortRuns orders runs by order_by clauses (default start_time DESC), then run id.
 func sortRuns(runs []*Run, order []string) *apiError {
-	type key struct {
-		kind, name string
-		desc       bool
-	}
-	var keys []key
-	for _, o := range order {
-		f := strings.Fields(o)
-		if len(f) == 0 || len(f) > 2 {
-			return badParam("Invalid order_by clause '%s'.", o)
-		}
-		k := key{kind: "attributes", name: f[0]}
-		if kind, name, ok := strings.Cut(f[0], "."); ok {
-			kk, known := kindAlias[strings.ToLower(kind)]
-			if !known {
-				return badParam("Invalid order_by entity type '%s'", kind)
-			}
-			k.kind, k.name = kk, strings.Trim(name, "`\"")
-		}
-		if len(f) == 2 {
-			switch strings.ToUpper(f[1]) {
-			case "DESC":
-				k.desc = true
-			case "ASC":
-			default:
-				return badParam("Invalid ordering key in order_by clause '%s'.", o)
-			}
-		}
-		keys = append(keys, k)
-	}
-	if len(keys) == 0 {
-		keys = []key{{kind: "attributes", name: "start_time", desc: true}}
-	}
-	value := func(r *Run, k key) (float64, string, bool) {
-		switch k.kind {
-		case "metrics":
-			for _, m := range r.Latest() {
-				if m.Key == k.name {
-					return m.Value, "", true
-				}
-			}
-			return 0, "", false
-		case "params":
-			v, ok := r.Params[k.name]
-			return 0, v, ok
-		case "tags":
-			v, ok := r.Tags[k.name]
-			return 0, v, ok
-		}
-		switch k.name {
-		case "start_time":
-			return float64(r.Start), "", true
-		case "end_time":
-			return float64(r.End), "", true
-		case "run_name":
-			return 0, r.Name, true
-		case "status":
-			return 0, r.Status, true
-		}
-		return 0, r.ID, true
+	keys, err := parseOrderBy(order)
+	if err != nil {
+		return err
 	}
 	sort.SliceStable(runs, func(i, j int) bool {
 		for _, k := range keys {
-			ni, si, oki := value(runs[i], k)
-			nj, sj, okj := value(runs[j], k)
+			ni, si, oki := k.value(runs[i])
+			nj, sj, okj := k.value(runs[j])
 			if oki != okj {
 				return oki // missing values last
 			}
@@ -252,6 +196,76 @@ func sortRuns(runs []*Run, order []string) *apiError {
 		return runs[i].ID < runs[j].ID
 	})
 	return nil
+}
+
+// orderKey is one order_by clause: <kind>.<name> [ASC|DESC].
+type orderKey struct {
+	kind, name string
+	desc       bool
+}
+
+// parseOrderBy reads order_by clauses; none means start_time DESC.
+func parseOrderBy(order []string) ([]orderKey, *apiError) {
+	var keys []orderKey
+	for _, o := range order {
+		f := strings.Fields(o)
+		if len(f) == 0 || len(f) > 2 {
+			return nil, badParam("Invalid order_by clause '%s'.", o)
+		}
+		k := orderKey{kind: "attributes", name: f[0]}
+		if kind, name, ok := strings.Cut(f[0], "."); ok {
+			kk, known := kindAlias[strings.ToLower(kind)]
+			if !known {
+				return nil, badParam("Invalid order_by entity type '%s'", kind)
+			}
+			k.kind, k.name = kk, strings.Trim(name, "`\"")
+		}
+		if len(f) == 2 {
+			switch strings.ToUpper(f[1]) {
+			case "DESC":
+				k.desc = true
+			case "ASC":
+			default:
+				return nil, badParam("Invalid ordering key in order_by clause '%s'.", o)
+			}
+		}
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		keys = []orderKey{{kind: "attributes", name: "start_time", desc: true}}
+	}
+	return keys, nil
+}
+
+// value returns what a run is ordered by under k: a number or a string, false when the run has no
+// such metric, param or tag. An unknown attribute orders by run id.
+func (k orderKey) value(r *Run) (float64, string, bool) {
+	switch k.kind {
+	case "metrics":
+		for _, m := range r.Latest() {
+			if m.Key == k.name {
+				return m.Value, "", true
+			}
+		}
+		return 0, "", false
+	case "params":
+		v, ok := r.Params[k.name]
+		return 0, v, ok
+	case "tags":
+		v, ok := r.Tags[k.name]
+		return 0, v, ok
+	}
+	switch k.name {
+	case "start_time":
+		return float64(r.Start), "", true
+	case "end_time":
+		return float64(r.End), "", true
+	case "run_name":
+		return 0, r.Name, true
+	case "status":
+		return 0, r.Status, true
+	}
+	return 0, r.ID, true
 }
 
 var nameRe = regexp.MustCompile(`(?i)^\s*(?:attributes\.)?name\s*=\s*(?:'([^']*)'|"([^"]*)")\s*$`)
