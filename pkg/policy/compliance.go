@@ -33,6 +33,12 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	if dim != trust.Compliance {
 		return nil, fmt.Errorf("policy: cannot collect %s evidence", dim)
 	}
+	return p.evaluatePoints(ctx, q, compliancePoints)
+}
+
+// evaluatePoints evaluates the rules at the query's evaluation times and turns each model
+// version's result into points with pointsOf; the evaluation's notices ride along.
+func (p *Provider) evaluatePoints(ctx context.Context, q *trust.Query, pointsOf func(*VersionResult, time.Time, *trust.Query) []trust.Point) (*trust.Evidence, error) {
 	run, err := p.Evaluate(ctx, q, EvaluationTimes(q, p.Now()))
 	if err != nil {
 		return nil, err
@@ -40,7 +46,7 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	ev := &trust.Evidence{Notices: run.Notices}
 	for _, e := range run.Evaluations {
 		for i := range e.Versions {
-			ev.Add(compliancePoints(&e.Versions[i], e.Time, q)...)
+			ev.Add(pointsOf(&e.Versions[i], e.Time, q)...)
 		}
 	}
 	return ev, nil

@@ -128,17 +128,7 @@ func combineStatus(parts []Part) trust.Status {
 // TrustScore answers trust_score queries: per model version trust_score (0-100) and one
 // trust_<dimension> part per dimension with rules, at the evaluation times of the query's format.
 func (p *Provider) TrustScore(ctx context.Context, q *trust.Query) (*trust.Evidence, error) {
-	run, err := p.Evaluate(ctx, q, EvaluationTimes(q, p.Now()))
-	if err != nil {
-		return nil, err
-	}
-	ev := &trust.Evidence{Notices: run.Notices}
-	for _, e := range run.Evaluations {
-		for i := range e.Versions {
-			ev.Add(p.scorePoints(&e.Versions[i], e.Time, q)...)
-		}
-	}
-	return ev, nil
+	return p.evaluatePoints(ctx, q, p.scorePoints)
 }
 
 func (p *Provider) scorePoints(v *VersionResult, t time.Time, q *trust.Query) []trust.Point {

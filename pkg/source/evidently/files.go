@@ -623,26 +623,7 @@ func (s *fileStore) load(ctx context.Context, sel selection) ([]loaded, error) {
 	// parse outside the lock, in parallel; entries are only written back under it
 	reports := make([]*Report, len(parse))
 	errs := make([]error, len(parse))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				reports[i], errs[i] = s.parse(parse[i])
-			}
-		}()
-	}
-	for i := range parse {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := ctx.Err(); err != nil {
+	if err := parallel(ctx, len(parse), func(i int) { reports[i], errs[i] = s.parse(parse[i]) }); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
@@ -694,4 +675,32 @@ func tagStrings(tags []any) []string {
 		}
 	}
 	return out
+}
+
+// parseWorkers is how many files or snapshots are parsed at once.
+const parseWorkers = 4
+
+// parallel calls fn(0) ... fn(n-1) on parseWorkers goroutines and waits for them; once ctx ends
+// no further index is handed out, and its error is returned.
+func parallel(ctx context.Context, n int, fn func(i int)) error {
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for w := 0; w < parseWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				fn(i)
+			}
+		}()
+	}
+	for i := 0; i < n; i++ {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return ctx.Err()
 }

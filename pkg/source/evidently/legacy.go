@@ -84,11 +84,15 @@ func (m *mapper) legacyColumnDrift(res map[string]any) { m.columnDrift(res, "") 
 // legacyQuality: ClassificationQualityMetric and RegressionQualityMetric, the current data's
 // quality fields named in accuracyFields.
 func (m *mapper) legacyQuality(res map[string]any) {
-	cur := obj(res["current"])
-	for _, k := range sortedKeys(cur) {
+	m.accuracyValues(obj(res["current"]))
+}
+
+// accuracyValues adds the accuracyFields of o, with the given labels.
+func (m *mapper) accuracyValues(o map[string]any, labels ...string) {
+	for _, k := range sortedKeys(o) {
 		if metric, ok := accuracyFields[k]; ok {
-			if f, ok := num(cur[k]); ok {
-				m.add(val(trust.Accuracy, metric, f))
+			if f, ok := num(o[k]); ok {
+				m.add(val(trust.Accuracy, metric, f, labels...))
 			}
 		}
 	}
@@ -102,14 +106,7 @@ func (m *mapper) legacyQualityByClass(res map[string]any) {
 		byClass = obj(res["metrics"])
 	}
 	for _, cls := range sortedKeys(byClass) {
-		cm := obj(byClass[cls])
-		for _, k := range sortedKeys(cm) {
-			if metric, ok := accuracyFields[k]; ok {
-				if f, ok := num(cm[k]); ok {
-					m.add(val(trust.Accuracy, metric, f, LabelClass, cls))
-				}
-			}
-		}
+		m.accuracyValues(obj(byClass[cls]), LabelClass, cls)
 	}
 }
 

@@ -266,27 +266,10 @@ func (c *uiClient) each(ctx context.Context, q *trust.Query, f *filter, fn func(
 	}
 	reports := make([]*Report, len(items))
 	errs := make([]error, len(items))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < 4; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				reports[i], errs[i] = c.report(ctx, items[i].pr.ID, items[i].snap, items[i].ts)
-			}
-		}()
-	}
-	for i := range items {
-		if ctx.Err() != nil {
-			break
-		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if err := parallel(ctx, len(items), func(i int) {
+		reports[i], errs[i] = c.report(ctx, items[i].pr.ID, items[i].snap, items[i].ts)
+	}); err != nil {
+		return err
 	}
 	failed := 0
 	for i, it := range items {

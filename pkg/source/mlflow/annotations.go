@@ -19,11 +19,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 	if kind != trust.AnnotationModelVersions && kind != trust.AnnotationStages {
 		return nil, fmt.Errorf("mlflow: unknown annotation kind %q", kind)
 	}
-	reg, err := p.loadRegistry(ctx, q.Model)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := p.selectVersions(ctx, reg, q.Model, q.Version, q.Alias)
+	reg, vs, err := p.queryVersions(ctx, q)
 	if err != nil {
 		return nil, err
 	}

@@ -12,11 +12,7 @@ import (
 // version page.
 func (p *Provider) ModelVersions(ctx context.Context, q *trust.Query) ([]trust.ModelVersion, error) {
 	q = normalize(q)
-	reg, err := p.loadRegistry(ctx, q.Model)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := p.selectVersions(ctx, reg, q.Model, q.Version, q.Alias)
+	reg, vs, err := p.queryVersions(ctx, q)
 	if err != nil {
 		return nil, err
 	}

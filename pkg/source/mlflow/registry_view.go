@@ -60,12 +60,7 @@ func (r *registryView) aliases(mv *ModelVersion) []string {
 			}
 		}
 	}
-	out := make([]string, 0, len(set))
-	for a := range set {
-		out = append(out, a)
-	}
-	sort.Strings(out)
-	return out
+	return sortedSet(set)
 }
 
 // tags returns the registered model's tags overridden by the version's tags.

@@ -438,20 +438,12 @@ func (p *Provider) resolveVersions(ctx context.Context, q *trust.Query, allModel
 		return []ModelVersion{*v}, alias, nil
 	}
 	if vs := splitVar(q.Version); len(vs) > 0 {
-		out := make([]ModelVersion, len(vs))
-		err := forEach(ctx, len(vs), p.c.workers(), func(ctx context.Context, i int) error {
-			v, err := p.c.GetModelVersion(ctx, q.Model, vs[i])
-			if err != nil {
-				return err
-			}
-			out[i] = *v
-			return nil
-		})
-		if err != nil {
-			return nil, "", err
+		refs := make([]versionRef, len(vs))
+		for i, v := range vs {
+			refs[i] = versionRef{q.Model, v}
 		}
-		sortVersions(out)
-		return out, "", nil
+		out, err := p.getVersions(ctx, refs)
+		return out, "", err
 	}
 	vs, err := p.c.SearchModelVersions(ctx, NameFilter(q.Model))
 	if err != nil {
@@ -474,20 +466,28 @@ func (p *Provider) versionsByAlias(ctx context.Context, alias string) ([]ModelVe
 	if err != nil {
 		return nil, "", err
 	}
-	type ref struct{ name, version string }
-	var refs []ref
+	var refs []versionRef
 	for _, m := range models {
 		for _, a := range m.Aliases {
 			if a.Alias == alias {
-				refs = append(refs, ref{m.Name, string(a.Version)})
+				refs = append(refs, versionRef{m.Name, string(a.Version)})
 			}
 		}
 	}
 	if len(refs) == 0 {
 		return nil, "", trust.Upstreamf("mlflow at %s: no registered model has the alias %q", p.c.baseURL, alias)
 	}
+	out, err := p.getVersions(ctx, refs)
+	return out, alias, err
+}
+
+// versionRef names one model version.
+type versionRef struct{ name, version string }
+
+// getVersions reads the named versions concurrently, sorted by model and version.
+func (p *Provider) getVersions(ctx context.Context, refs []versionRef) ([]ModelVersion, error) {
 	out := make([]ModelVersion, len(refs))
-	err = forEach(ctx, len(refs), p.c.workers(), func(ctx context.Context, i int) error {
+	err := forEach(ctx, len(refs), p.c.workers(), func(ctx context.Context, i int) error {
 		v, err := p.c.GetModelVersion(ctx, refs[i].name, refs[i].version)
 		if err != nil {
 			return err
@@ -496,10 +496,10 @@ func (p *Provider) versionsByAlias(ctx context.Context, alias string) ([]ModelVe
 		return nil
 	})
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	sortVersions(out)
-	return out, alias, nil
+	return out, nil
 }
 
 // sortVersions orders versions by model name, then numerically by version.
@@ -508,13 +508,32 @@ func sortVersions(vs []ModelVersion) {
 		if vs[i].Name != vs[j].Name {
 			return vs[i].Name < vs[j].Name
 		}
-		a, aerr := strconv.Atoi(string(vs[i].Version))
-		b, berr := strconv.Atoi(string(vs[j].Version))
-		if aerr == nil && berr == nil {
-			return a < b
-		}
-		return vs[i].Version < vs[j].Version
+		return versionLess(vs[i].Version, vs[j].Version)
 	})
+}
+
+// versionLess orders version numbers numerically ("2" before "10"), other strings as strings.
+func versionLess(x, y String) bool {
+	a, aerr := strconv.Atoi(string(x))
+	b, berr := strconv.Atoi(string(y))
+	if aerr == nil && berr == nil {
+		return a < b
+	}
+	return x < y
+}
+
+// queryVersions reads the registry for the query's model and selects the versions its version or
+// alias names (all versions when neither is set).
+func (p *Provider) queryVersions(ctx context.Context, q *trust.Query) (*registryView, []ModelVersion, error) {
+	reg, err := p.loadRegistry(ctx, q.Model)
+	if err != nil {
+		return nil, nil, err
+	}
+	vs, err := p.selectVersions(ctx, reg, q.Model, q.Version, q.Alias)
+	if err != nil {
+		return nil, nil, err
+	}
+	return reg, vs, nil
 }
 
 // isAll reports whether s is one of the values Grafana sends for an "All" selection.

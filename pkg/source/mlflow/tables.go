@@ -3,7 +3,6 @@ package mlflow
 import (
 	"context"
 	"sort"
-	"strconv"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -45,12 +44,7 @@ func metricKeysOf(runs []*target) []string {
 			set[m.Key] = true
 		}
 	}
-	keys := make([]string, 0, len(set))
-	for k := range set {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
+	return sortedSet(set)
 }
 
 // runRow is one run's row: the run's attributes and the values of the table's metric, param and
@@ -99,11 +93,7 @@ func (p *Provider) runRow(t *target, table *trust.RunTable) trust.RunRow {
 // narrowed to the query's model, version and alias when set.
 func (p *Provider) Models(ctx context.Context, q *trust.Query) ([]trust.ModelRow, error) {
 	q = normalize(q)
-	reg, err := p.loadRegistry(ctx, q.Model)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := p.selectVersions(ctx, reg, q.Model, q.Version, q.Alias)
+	reg, vs, err := p.queryVersions(ctx, q)
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +102,7 @@ func (p *Provider) Models(ctx context.Context, q *trust.Query) ([]trust.ModelRow
 		if vs[i].Name != vs[j].Name {
 			return vs[i].Name < vs[j].Name
 		}
-		a, aerr := strconv.Atoi(string(vs[i].Version))
-		b, berr := strconv.Atoi(string(vs[j].Version))
-		if aerr == nil && berr == nil {
-			return a > b
-		}
-		return vs[i].Version > vs[j].Version
+		return versionLess(vs[j].Version, vs[i].Version)
 	})
 	out := make([]trust.ModelRow, len(vs))
 	for i := range vs {
