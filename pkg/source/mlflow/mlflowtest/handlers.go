@@ -55,18 +55,7 @@ func (s *Server) searchExperiments(a args, _ string) (any, *apiError) {
 			exps = append(exps, e)
 		}
 	}
-	page, next, err := paginate(exps, a, 1000)
-	if err != nil {
-		return nil, err
-	}
-	out := obj{}
-	var list []obj
-	for _, e := range page {
-		list = append(list, s.experimentJSON(e))
-	}
-	out.set("experiments", list)
-	out.set("next_page_token", next)
-	return out, nil
+	return pageJSON(exps, a, 1000, "experiments", s.experimentJSON)
 }
 
 func (s *Server) experimentByName(a args, _ string) (any, *apiError) {
@@ -116,18 +105,7 @@ func (s *Server) searchRuns(a args, _ string) (any, *apiError) {
 	if err := sortRuns(runs, order); err != nil {
 		return nil, err
 	}
-	page, next, err := paginate(runs, a, 1000)
-	if err != nil {
-		return nil, err
-	}
-	out := obj{}
-	var list []obj
-	for _, r := range page {
-		list = append(list, s.runJSON(r))
-	}
-	out.set("runs", list)
-	out.set("next_page_token", next)
-	return out, nil
+	return pageJSON(runs, a, 1000, "runs", s.runJSON)
 }
 
 func (s *Server) getRun(a args, _ string) (any, *apiError) {
@@ -253,18 +231,7 @@ func (s *Server) searchModels(a args, _ string) (any, *apiError) {
 	if n > 1000 {
 		return nil, badParam("Invalid value for request parameter max_results. It must be at most 1000, but got value %d", n)
 	}
-	page, next, err := paginate(ms, a, 100)
-	if err != nil {
-		return nil, err
-	}
-	out := obj{}
-	var list []obj
-	for _, m := range page {
-		list = append(list, s.modelJSON(m))
-	}
-	out.set("registered_models", list)
-	out.set("next_page_token", next)
-	return out, nil
+	return pageJSON(ms, a, 100, "registered_models", s.modelJSON)
 }
 
 func (s *Server) getModel(a args, _ string) (any, *apiError) {
@@ -301,18 +268,7 @@ func (s *Server) searchVersions(a args, _ string) (any, *apiError) {
 			vs = append(vs, v)
 		}
 	}
-	page, next, err := paginate(vs, a, 1000)
-	if err != nil {
-		return nil, err
-	}
-	out := obj{}
-	var list []obj
-	for _, v := range page {
-		list = append(list, s.versionJSON(v))
-	}
-	out.set("model_versions", list)
-	out.set("next_page_token", next)
-	return out, nil
+	return pageJSON(vs, a, 1000, "model_versions", s.versionJSON)
 }
 
 func (s *Server) getVersion(a args, _ string) (any, *apiError) {
@@ -358,18 +314,7 @@ func (s *Server) searchLoggedModels(a args, _ string) (any, *apiError) {
 			ms = append(ms, m)
 		}
 	}
-	page, next, err := paginate(ms, a, 50)
-	if err != nil {
-		return nil, err
-	}
-	out := obj{}
-	var list []obj
-	for _, m := range page {
-		list = append(list, s.loggedModelJSON(m))
-	}
-	out.set("models", list)
-	out.set("next_page_token", next)
-	return out, nil
+	return pageJSON(ms, a, 50, "models", s.loggedModelJSON)
 }
 
 func (s *Server) getLoggedModel(_ args, endpoint string) (any, *apiError) {

@@ -340,6 +340,20 @@ func readToken(tok string) (int, *apiError) {
 	return v.Offset, nil
 }
 
+// pageJSON answers a search: one page of items under key, rendered by toJSON, with the token of
+// the next page.
+func pageJSON[T any](items []T, a args, def int, key string, toJSON func(T) obj) (any, *apiError) {
+	page, next, err := paginate(items, a, def)
+	if err != nil {
+		return nil, err
+	}
+	list := make([]obj, 0, len(page))
+	for _, it := range page {
+		list = append(list, toJSON(it))
+	}
+	return obj{}.set(key, list).set("next_page_token", next), nil
+}
+
 func paginate[T any](items []T, a args, def int) ([]T, string, *apiError) {
 	n, err := a.int("max_results", def)
 	if err != nil {
