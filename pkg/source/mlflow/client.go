@@ -20,6 +20,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // Limits of one answer.
@@ -53,7 +54,8 @@ type Client struct {
 	bulkBatch atomic.Int32 // runs per bulk call the server accepts
 	bulkLimit int          // values per bulk answer; an answer this long may be cut
 
-	bufs sync.Pool
+	bufs  sync.Pool
+	cache *upstream.Cache // answers of this client only: one per datasource instance
 }
 
 const (
@@ -112,6 +114,8 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	c.bulkBatch.Store(maxBulkRuns)
 	c.bulkLimit = bulkMaxResults
+	// A shared call started without a deadline ends at the latest after every attempt and wait.
+	c.cache = upstream.New(cfg.Cache.TTL, cfg.Cache.MaxBytes, time.Duration(c.maxAttempts)*(c.timeout+c.backoffMax)+c.maxRetryWait)
 	return c, nil
 }
 
@@ -194,8 +198,10 @@ func (c *Client) decodeError(r *request, err error) error {
 	return &Error{Endpoint: r.name, BaseURL: c.baseURL, Message: "the answer is not the JSON MLflow sends: " + c.scrub(oneLine(err.Error(), 200)), Hint: notMLflowHint, Err: err}
 }
 
-// exchange performs r with retries and hands the body of a 2xx answer to handle. The body is only
-// valid during handle. Every error returned is wrapped with trust.Upstream.
+// exchange performs r and hands the body of a 2xx answer to handle: from the client's cache while
+// the answer is fresh, else from MLflow (calls in flight with the same request are shared). An
+// answer handle rejects is dropped from the cache. Every error returned is wrapped with
+// trust.Upstream.
 func (c *Client) exchange(ctx context.Context, r *request, handle func(h http.Header, body []byte) error) error {
 	var payload []byte
 	if r.body != nil {
@@ -205,9 +211,32 @@ func (c *Client) exchange(ctx context.Context, r *request, handle func(h http.He
 		}
 	}
 	target := c.endpointURL(r)
+	key := fmt.Sprintf("%s %s\x00%s\x00%d\x00%t", r.method, target, payload, r.maxBytes, r.raw)
+	a, err := c.cache.Get(ctx, key, func(ctx context.Context) (*upstream.Answer, error) {
+		return c.fetch(ctx, r, target, payload)
+	})
+	if err != nil {
+		if !trust.IsUpstream(err) { // this caller's context ended while the shared call went on
+			err = trust.Upstream(c.transportError(r, err))
+		}
+		return err
+	}
+	if err := handle(http.Header{"Content-Type": {a.ContentType}}, a.Body); err != nil {
+		c.cache.Forget(key)
+		return trust.Upstream(err)
+	}
+	return nil
+}
+
+// CacheStats are the counters of the client's answer cache.
+func (c *Client) CacheStats() upstream.Stats { return c.cache.Stats() }
+
+// fetch performs r with retries and returns a 2xx answer, its body copied out of the pooled
+// buffer. Every error returned is wrapped with trust.Upstream.
+func (c *Client) fetch(ctx context.Context, r *request, target string, payload []byte) (*upstream.Answer, error) {
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
-			return trust.Upstream(c.transportError(r, err))
+			return nil, trust.Upstream(c.transportError(r, err))
 		}
 		resp, buf, err := c.once(ctx, r, target, payload)
 		if err != nil {
@@ -220,22 +249,19 @@ func (c *Client) exchange(ctx context.Context, r *request, handle func(h http.He
 			}
 			if attempt < c.maxAttempts && isRetryableTransport(err) {
 				if werr := c.sleep(ctx, c.backoff(attempt)); werr != nil {
-					return trust.Upstream(c.transportError(r, werr))
+					return nil, trust.Upstream(c.transportError(r, werr))
 				}
 				continue
 			}
-			return trust.Upstream(c.transportError(r, err))
+			return nil, trust.Upstream(c.transportError(r, err))
 		}
 		status, hdr := resp.StatusCode, resp.Header
 		if status >= 200 && status < 300 {
-			var herr error
+			defer c.putBuf(buf)
 			if !r.raw && looksLikeHTML(hdr.Get("Content-Type"), buf.Bytes()) {
-				herr = &Error{Endpoint: r.name, BaseURL: c.baseURL, Status: status, Message: "got an HTML page instead of JSON (a web UI, a login page or a proxy page?)", Hint: notMLflowHint}
-			} else {
-				herr = handle(hdr, buf.Bytes())
+				return nil, trust.Upstream(&Error{Endpoint: r.name, BaseURL: c.baseURL, Status: status, Message: "got an HTML page instead of JSON (a web UI, a login page or a proxy page?)", Hint: notMLflowHint})
 			}
-			c.putBuf(buf)
-			return trust.Upstream(herr)
+			return &upstream.Answer{Body: bytes.Clone(buf.Bytes()), ContentType: hdr.Get("Content-Type")}, nil
 		}
 		apiErr := c.statusError(r, status, hdr.Get("Content-Type"), buf.Bytes())
 		c.putBuf(buf)
@@ -243,22 +269,22 @@ func (c *Client) exchange(ctx context.Context, r *request, handle func(h http.He
 			if retryableStatus(status) && attempt > 1 {
 				apiErr.Hint = fmt.Sprintf("gave up after %d attempts; %s", attempt, apiErr.Hint)
 			}
-			return trust.Upstream(apiErr)
+			return nil, trust.Upstream(apiErr)
 		}
 		wait := c.backoff(attempt)
 		if ra, ok := retryAfter(hdr.Get("Retry-After"), time.Now()); ok {
 			if ra > c.maxRetryWait {
 				apiErr.Hint = fmt.Sprintf("the server asked to retry after %s, longer than this plugin waits", ra.Round(time.Second))
-				return trust.Upstream(apiErr)
+				return nil, trust.Upstream(apiErr)
 			}
 			wait = ra
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
 			apiErr.Hint = fmt.Sprintf("the server asked to retry after %s, beyond the query deadline", wait.Round(time.Millisecond))
-			return trust.Upstream(apiErr)
+			return nil, trust.Upstream(apiErr)
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return trust.Upstream(c.transportError(r, err))
+			return nil, trust.Upstream(c.transportError(r, err))
 		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // Defaults of the client settings.
@@ -47,6 +48,9 @@ type Config struct {
 	// MaxConcurrency bounds the requests in flight toward MLflow (jsonData mlflowMaxConcurrency);
 	// default 4.
 	MaxConcurrency int `json:"mlflowMaxConcurrency"`
+	// Cache keeps MLflow's answers (jsonData cacheSeconds, cacheMaxMB). LoadConfig sets the
+	// defaults (60 s, 64 MB); the zero value, as tests build it, keeps nothing.
+	Cache upstream.CacheSettings `json:"-"`
 
 	// Secure values (secureJsonData).
 	Password   string   `json:"-"` // mlflowPassword
@@ -92,6 +96,11 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	c.ClientKey = s.Secure["tlsClientKey"]
 
 	c.Headers = d.headers(s.Secure)
+	cs, err := upstream.ReadCacheSettings(s.JSONData)
+	if err != nil {
+		d.errs = append(d.errs, fmt.Errorf("mlflow: %w", err))
+	}
+	c.Cache = cs
 	return c, errors.Join(d.errs...)
 }
 

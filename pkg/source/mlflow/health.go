@@ -3,12 +3,15 @@ package mlflow
 import (
 	"context"
 	"net/http"
+
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // CheckHealth makes a real call (experiments/search with max_results=1) and asks GET /version for
 // the server's version. Failures come back as actionable errors (DNS, refused connection, TLS,
 // timeout, credentials, a URL that is not an MLflow server).
 func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
+	ctx = upstream.Fresh(ctx)
 	var page struct {
 		Experiments []Experiment `json:"experiments"`
 	}
