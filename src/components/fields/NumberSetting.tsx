@@ -1,14 +1,11 @@
-import { InlineField, Input } from '@grafana/ui';
+import { Input } from '@grafana/ui';
 import React, { useState } from 'react';
 
-interface Props {
-  id: string;
-  label: string;
-  labelWidth: number;
-  tooltip?: string;
-  value?: number;
-  onChange: (value: number | undefined) => void;
-  placeholder?: string;
+import { SettingFieldProps, SettingRow } from './settingFields';
+import { SettingKey, useSettings } from './settingsContext';
+
+export interface NumberSettingProps extends SettingFieldProps {
+  setting: SettingKey<number>;
   /** A whole number: the Go side decodes the key into an int, and a fraction would fail the whole decode. */
   integer?: boolean;
   width?: number;
@@ -37,38 +34,30 @@ export function parsePositive(text: string, integer = false): { value?: number; 
  * A positive number setting, stored in jsonData as a JSON number. Empty removes the key (the backend
  * default applies); an invalid entry is shown with an error and not stored.
  */
-export function NumberField({
-  id,
-  label,
-  labelWidth,
-  tooltip,
-  value,
-  onChange,
-  placeholder,
-  integer,
-  width = 12,
-}: Props) {
+export function NumberSetting({ setting, integer, width = 12, ...field }: NumberSettingProps) {
+  const { jsonData, setJson } = useSettings();
+  const value = jsonData[setting];
   // The text being typed, while it differs from the stored value (e.g. an invalid entry).
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const text = draft ?? (value === undefined ? '' : String(value));
   const { error } = parsePositive(text, integer);
 
   return (
-    <InlineField label={label} labelWidth={labelWidth} htmlFor={id} tooltip={tooltip} invalid={!!error} error={error}>
+    <SettingRow {...field} error={error}>
       <Input
-        id={id}
+        id={field.id}
         type="number"
         min={integer ? 1 : 0}
         step={integer ? 1 : 'any'}
         value={text}
-        placeholder={placeholder}
+        placeholder={field.placeholder}
         width={width}
         onChange={(e) => {
           const next = e.currentTarget.value;
           setDraft(next);
           const parsed = parsePositive(next, integer);
           if (!parsed.error && parsed.value !== value) {
-            onChange(parsed.value);
+            setJson(setting, parsed.value);
           }
         }}
         onBlur={() => {
@@ -77,6 +66,6 @@ export function NumberField({
           }
         }}
       />
-    </InlineField>
+    </SettingRow>
   );
 }
