@@ -1,7 +1,8 @@
 import { DataSourceJsonData, DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import React, { createContext, ReactNode, useContext } from 'react';
+import React, { ReactNode } from 'react';
 
 import { DteTrustOptions, DteTrustSecureJsonData } from '../../types';
+import { editorContext } from './editorContext';
 
 export type SettingsEditorProps = DataSourcePluginOptionsEditorProps<DteTrustOptions, DteTrustSecureJsonData>;
 
@@ -34,7 +35,9 @@ export interface SettingsEditor {
   secret: (key: SecretKey) => SecretBinding;
 }
 
-const SettingsContext = createContext<SettingsEditor | undefined>(undefined);
+const [EditorProvider, useSettings] = editorContext<SettingsEditor>('setting fields');
+/** The settings being edited, for the setting fields. */
+export { useSettings };
 
 /** Reading and writing the datasource settings being edited, for the setting fields inside it. */
 export function SettingsProvider({
@@ -63,13 +66,5 @@ export function SettingsProvider({
       onChange: (value) => onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: value } }),
     }),
   };
-  return <SettingsContext.Provider value={editor}>{children}</SettingsContext.Provider>;
-}
-
-export function useSettings(): SettingsEditor {
-  const editor = useContext(SettingsContext);
-  if (!editor) {
-    throw new Error('setting fields must be rendered inside a SettingsProvider');
-  }
-  return editor;
+  return <EditorProvider value={editor}>{children}</EditorProvider>;
 }
