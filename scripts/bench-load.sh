@@ -15,6 +15,8 @@ cache=${DTE_CACHE:-$HOME/.cache/dte-trust}
 export DTE_CACHE=$cache
 baseline=${BENCH_BASELINE:-6a67bd7}
 viewers=${DTE_VIEWERS:-50}
+sides=${BENCH_SIDES:-before after}            # measure one side only while working on it
+benches=${BENCH_RUN:-BenchmarkDashboardRequests|BenchmarkConcurrentViewers}
 run=$cache/run/load-bench-$$
 mkdir -p "$run"
 cleanup() {
@@ -27,9 +29,11 @@ log() { printf 'bench-load.sh: %s\n' "$*" >&2; }
 
 t=$(date +%s)
 CGO_ENABLED=0 go build -trimpath -o "$run/after" ./pkg
-mkdir -p "$run/src"
-git archive "$baseline" | tar -x -C "$run/src"
-(cd "$run/src" && CGO_ENABLED=0 go build -trimpath -o "$run/before" ./pkg)
+if [[ " $sides " == *" before "* ]]; then
+  mkdir -p "$run/src"
+  git archive "$baseline" | tar -x -C "$run/src"
+  (cd "$run/src" && CGO_ENABLED=0 go build -trimpath -o "$run/before" ./pkg)
+fi
 store=$(scripts/demo.sh seed)
 DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
 export DTE_MLFLOW_URL DTE_MLFLOW_UI_URL=$DTE_MLFLOW_URL DTE_VIEWERS=$viewers
@@ -39,10 +43,10 @@ go test -c -tags protocol -o "$run/protocol.test" ./tests/protocol/
 log "setup $(($(date +%s) - t)) s; MLflow at $DTE_MLFLOW_URL"
 
 t=$(date +%s)
-for side in before after; do
+for side in $sides; do
   log "measuring $side"
   (cd tests/protocol && DTE_PLUGIN_BIN=$run/$side "$run/protocol.test" -test.run '^$' \
-    -test.bench 'BenchmarkDashboardRequests|BenchmarkConcurrentViewers' -test.benchtime 1x -test.timeout 60m) |
+    -test.bench "$benches" -test.benchtime 1x -test.timeout 60m) |
     grep '^LOAD ' | sed "s/^LOAD /$side /" | tee -a "$run/load.txt" >&2
 done
 bench_s=$(($(date +%s) - t))

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,7 +29,30 @@ import (
 // countingProxy forwards to MLflow and counts the requests it forwarded.
 type countingProxy struct {
 	*httptest.Server
-	n atomic.Int64
+	n     atomic.Int64
+	mu    sync.Mutex
+	paths map[string]int
+}
+
+// take returns the requests per endpoint since the last take, most first.
+func (cp *countingProxy) take() string {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	type kv struct {
+		k string
+		n int
+	}
+	var list []kv
+	for k, n := range cp.paths {
+		list = append(list, kv{k, n})
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].n > list[j].n || (list[i].n == list[j].n && list[i].k < list[j].k) })
+	var parts []string
+	for _, e := range list {
+		parts = append(parts, fmt.Sprintf("%s:%d", e.k, e.n))
+	}
+	cp.paths = map[string]int{}
+	return strings.Join(parts, ",")
 }
 
 func newCountingProxy(b *testing.B) *countingProxy {
@@ -38,9 +62,12 @@ func newCountingProxy(b *testing.B) *countingProxy {
 		b.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	cp := &countingProxy{}
+	cp := &countingProxy{paths: map[string]int{}}
 	cp.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cp.n.Add(1)
+		cp.mu.Lock()
+		cp.paths[strings.TrimPrefix(r.URL.Path, "/api/2.0/")]++
+		cp.mu.Unlock()
 		rp.ServeHTTP(w, r)
 	}))
 	b.Cleanup(cp.Close)
@@ -147,14 +174,16 @@ func BenchmarkDashboardRequests(b *testing.B) {
 		total := int64(0)
 		for _, d := range dashboards(b) {
 			pc := freshContext(b, proxy.URL)
+			proxy.take()
 			before := proxy.n.Load()
 			cold := loadPanels(b, pc, d)
 			mid := proxy.n.Load()
+			endpoints := proxy.take()
 			warm := loadPanels(b, pc, d)
 			after := proxy.n.Load()
 			total += mid - before
-			fmt.Printf("LOAD dashboard=%s cold_requests=%d warm_requests=%d errors=%d %s\n",
-				d.UID, mid-before, after-mid, cold.errors+warm.errors, errNote(cold, warm))
+			fmt.Printf("LOAD dashboard=%s cold_requests=%d warm_requests=%d errors=%d cold_endpoints=%s %s\n",
+				d.UID, mid-before, after-mid, cold.errors+warm.errors, endpoints, errNote(cold, warm))
 		}
 		fmt.Printf("LOAD dashboards=all cold_requests=%d\n", total)
 	}
@@ -216,4 +245,3 @@ func BenchmarkConcurrentViewers(b *testing.B) {
 			viewers, len(lat), errs, pct(0.5), pct(0.95), lat[len(lat)-1].Seconds(), wall.Seconds(), proxy.n.Load()-before, single, errNote(loads...))
 	}
 }
-
