@@ -184,3 +184,11 @@ func (e *Evidence) Merge(o *Evidence) {
 	e.Points = append(e.Points, o.Points...)
 	e.Notices = append(e.Notices, o.Notices...)
 }
+
+// FormatValue renders a value for text output (trustq tables, annotation texts).
+func FormatValue(v float64) string {
+	if math.IsNaN(v) {
+		return "NaN"
+	}
+	return fmt.Sprintf("%.6g", v)
+}

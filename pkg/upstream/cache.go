@@ -28,6 +28,7 @@ const maxEntries = 100_000
 type Answer struct {
 	Body        []byte
 	ContentType string
+	Status      int // the HTTP status, when the caller needs it (201 and 200 both succeed)
 }
 
 func (a *Answer) size() int64 { return int64(len(a.Body)+len(a.ContentType)) + 64 }
@@ -95,6 +96,9 @@ func (c *Cache) Stats() Stats {
 // one caller giving up does not fail the others; each caller still returns when its own context ends. fetch must not keep
 // the answer's body.
 func (c *Cache) Get(ctx context.Context, key string, fetch func(ctx context.Context) (*Answer, error)) (*Answer, error) {
+	if c == nil {
+		return fetch(ctx) // a source built without a cache
+	}
 	if ctx.Value(freshKey{}) != nil {
 		// a fresh answer is wanted: skip the cache, but share a call in flight started the same way
 		key = "fresh\x00" + key

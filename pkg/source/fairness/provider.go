@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // Default thresholds: a difference passes at or below 0.1, a ratio at or above 0.8 (the
@@ -41,12 +42,13 @@ type Config struct {
 	MLflow              bool     // fairlearnMlflow: read fairness results from MLflow runs (default true when MLflow is configured)
 	TLSSkipVerify       bool
 	Timeout             time.Duration
+	Cache               upstream.CacheSettings // cacheSeconds, cacheMaxMB: answers of fairlearnUrls
 }
 
 // LoadConfig reads the fairness keys of the settings. Lists may be JSON lists or strings holding
 // one entry per line (or comma-separated).
 func LoadConfig(s trust.Settings) (Config, error) {
-	c := Config{MLflow: true, ArtifactPaths: []string{"fairness"}}
+	c := Config{MLflow: true, ArtifactPaths: []string{"fairness"}, Cache: upstream.CacheSettings{TTL: upstream.DefaultTTL, MaxBytes: upstream.DefaultMaxBytes}}
 	if len(s.JSONData) == 0 {
 		return c, nil
 	}
@@ -108,6 +110,11 @@ func LoadConfig(s trust.Settings) (Config, error) {
 			errs = append(errs, fmt.Errorf("fairlearn: fairlearnUrls entry %q is not an HTTP(S) URL", redact(u)))
 		}
 	}
+	if cs, err := upstream.ReadCacheSettings(s.JSONData); err != nil {
+		errs = append(errs, fmt.Errorf("fairlearn: %w", err))
+	} else {
+		c.Cache = cs
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -137,6 +144,7 @@ func stringList(raw json.RawMessage) ([]string, error) {
 type Provider struct {
 	cfg    Config
 	http   *http.Client
+	urls   *upstream.Cache // answers of fairlearnUrls for this data source instance
 	cache  fileCache
 	keys   *keyPatterns
 	mlflow runSource      // nil: MLflow not configured or fairlearnMlflow false
@@ -182,6 +190,7 @@ func New(_ context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provide
 		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user's explicit choice (tlsSkipVerify)
 	}
 	p.http = &http.Client{Timeout: timeout, Transport: tr}
+	p.urls = upstream.New(cfg.Cache.TTL, cfg.Cache.MaxBytes, timeout)
 	return p, nil
 }
 

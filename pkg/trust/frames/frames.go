@@ -3,7 +3,6 @@
 package frames
 
 import (
-	"fmt"
 	"math"
 	"reflect"
 	"sort"
@@ -407,12 +406,4 @@ func Annotations(anns []trust.Annotation) data.Frames {
 		data.NewField("title", nil, title), data.NewField("text", nil, text), data.NewField("tags", nil, tags))
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
 	return data.Frames{f}
-}
-
-// FormatValue renders a value for text output (trustq tables).
-func FormatValue(v float64) string {
-	if math.IsNaN(v) {
-		return "NaN"
-	}
-	return fmt.Sprintf("%.6g", v)
 }
