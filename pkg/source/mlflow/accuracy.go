@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -105,25 +106,30 @@ func (t *target) point(m *Metric) trust.Point {
 // across all runs (the bulk endpoint takes one key and up to 100 runs per call).
 func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selection) ([]trust.Point, error) {
 	h := planHistory(q, sel)
-	perKey := make([][]trust.Point, len(h.keys))
+	perKey := make([][][]trust.Point, len(h.keys))
 	err := forEach(ctx, len(h.keys), len(h.keys), func(ctx context.Context, i int) error {
-		pts, err := p.keyHistory(ctx, q, h, h.keys[i])
+		chunks, err := p.keyHistory(ctx, q, h, h.keys[i])
 		if err != nil {
 			return err
 		}
-		perKey[i] = pts
+		perKey[i] = chunks
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
 	n := 0
-	for _, pk := range perKey {
-		n += len(pk)
+	for _, chunks := range perKey {
+		for _, c := range chunks {
+			n += len(c)
+		}
 	}
 	out := make([]trust.Point, 0, n)
-	for _, pk := range perKey {
-		out = append(out, pk...)
+	for i, chunks := range perKey {
+		for _, c := range chunks {
+			out = append(out, c...)
+		}
+		perKey[i] = nil
 	}
 	// Logged models without a run have no history: their latest values stand in for it.
 	for _, t := range h.loggedOnly {
@@ -185,7 +191,7 @@ func planHistory(q *trust.Query, sel *selection) *historyPlan {
 
 // keyHistory reads the history of one metric key of the plan's runs, the bulk endpoint first, and
 // returns the values within the query's time range as points of every target of their run.
-func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPlan, key string) ([]trust.Point, error) {
+func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPlan, key string) ([][]trust.Point, error) {
 	var bulk, single []string
 	for _, id := range h.keyRuns[key] {
 		if h.exact[id] {
@@ -194,8 +200,32 @@ func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPla
 			bulk = append(bulk, id)
 		}
 	}
-	ms, err := p.c.MetricHistories(ctx, bulk, key)
-	if err != nil {
+	// Values become points batch by batch as they arrive, so the decoded batches never pile up;
+	// each batch's points are one chunk, joined once by historyPoints.
+	var mu sync.Mutex
+	type chunk struct {
+		first int
+		pts   []trust.Point
+	}
+	var chunks []chunk
+	add := func(first int, ms []Metric) {
+		pts := make([]trust.Point, 0, len(ms))
+		for j := range ms {
+			m := &ms[j]
+			if !q.InRange(m.Time()) {
+				continue
+			}
+			for _, t := range h.byRun[m.RunID] {
+				if t.keeps(m) {
+					pts = append(pts, t.point(m))
+				}
+			}
+		}
+		mu.Lock()
+		chunks = append(chunks, chunk{first, pts})
+		mu.Unlock()
+	}
+	if err := p.c.EachMetricHistory(ctx, bulk, key, add); err != nil {
 		return nil, err
 	}
 	if len(single) > 0 {
@@ -203,22 +233,15 @@ func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPla
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, more...)
+		add(len(bulk), more)
 	}
-	pts := make([]trust.Point, 0, len(ms))
-	for j := range ms {
-		m := &ms[j]
-		t0 := m.Time()
-		if !q.InRange(t0) {
-			continue
-		}
-		for _, t := range h.byRun[m.RunID] {
-			if t.keeps(m) {
-				pts = append(pts, t.point(m))
-			}
-		}
+	// In run order, as the batches were asked, whatever order they arrived in.
+	sort.Slice(chunks, func(i, j int) bool { return chunks[i].first < chunks[j].first })
+	out := make([][]trust.Point, len(chunks))
+	for i, c := range chunks {
+		out[i] = c.pts
 	}
-	return pts, nil
+	return out, nil
 }
 
 // needsExactHistory reports whether a run's values are tied to MLflow 3 logged models or datasets.

@@ -194,21 +194,35 @@ func disambiguate(frames data.Frames, firsts []*trust.Point) {
 // seriesKeyer computes Point.SeriesKey, sorting the labels of each distinct Labels map once:
 // sources share one map among the points of a series, and a sort per point dominated the cost of
 // building frames for large histories. Labels must not change while a keyer is in use.
-type seriesKeyer map[uintptr]string
+// The whole key is kept per Labels map, dimension and metric too, so the points of one series
+// share one key string instead of building one each.
+type seriesKeyer map[seriesID]string
+
+type seriesID struct {
+	labels    uintptr // the Labels map; 0 for the labels part alone
+	dimension trust.Dimension
+	metric    string
+}
 
 func (k seriesKeyer) key(p *trust.Point) string {
 	if len(p.Labels) == 0 {
 		return p.SeriesKey()
 	}
-	id := reflect.ValueOf(p.Labels).Pointer()
-	labels, ok := k[id]
+	ptr := reflect.ValueOf(p.Labels).Pointer()
+	full := seriesID{ptr, p.Dimension, p.Metric}
+	if key, ok := k[full]; ok {
+		return key
+	}
+	labels, ok := k[seriesID{labels: ptr}]
 	if !ok {
 		// The key of a point with only labels is "\x00" followed by the labels part.
 		only := trust.Point{Labels: p.Labels}
 		labels = only.SeriesKey()[1:]
-		k[id] = labels
+		k[seriesID{labels: ptr}] = labels
 	}
-	return string(p.Dimension) + "\x00" + p.Metric + labels
+	key := string(p.Dimension) + "\x00" + p.Metric + labels
+	k[full] = key
+	return key
 }
 
 // LatestPoints keeps the latest point of each series (ties: the later one in input order), sorted
