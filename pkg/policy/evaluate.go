@@ -257,6 +257,7 @@ func (p *Provider) subjects(ctx context.Context, q *trust.Query, dims []trust.Di
 			continue
 		}
 		notes.addAll(ev.Notices)
+		ev.Flatten()
 		groups := map[[2]string][]trust.Point{}
 		for _, pt := range ev.Points {
 			m := pt.Labels[trust.LabelModel]
@@ -361,6 +362,7 @@ func (p *Provider) distribute(group []*subject, d trust.Dimension, ev *trust.Evi
 		notes.add(trust.Notice{Source: trust.SourcePolicy, Location: string(d) + " evidence", Message: err.Error(), Warning: true})
 	default:
 		notes.addAll(ev.Notices)
+		ev.Flatten()
 		for _, s := range group {
 			if pts := ownPoints(ev.Points, s.mv); len(pts) > 0 {
 				s.dims[d] = newDimEvidence(pts)

@@ -37,6 +37,7 @@ func accuracyQuery(t *testing.T, p *Provider) []trust.Point {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ev.Flatten()
 	return ev.Points
 }
 

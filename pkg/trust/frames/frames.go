@@ -21,14 +21,16 @@ var typeVersion = data.FrameTypeVersion{0, 1}
 func Build(format trust.Format, ev *trust.Evidence) data.Frames {
 	var frames data.Frames
 	switch {
-	case len(ev.Points) == 0:
+	case ev.Len() == 0:
 		frames = Empty(format)
 	case format == trust.FormatLatest:
+		ev.Flatten()
 		frames = Latest(ev.Points)
 	case format == trust.FormatTable:
+		ev.Flatten()
 		frames = Table(ev.Points)
 	default:
-		frames = Timeseries(ev.Points)
+		frames = TimeseriesOf(ev.Points, ev.Series)
 	}
 	AddNotices(frames, ev.Notices)
 	return frames
@@ -104,16 +106,24 @@ func DisplayName(p *trust.Point) string {
 
 // Timeseries renders points as timeseries-multi: one frame per series, fields time and value, the
 // value field carrying the labels and a display name, rows sorted by time.
-func Timeseries(points []trust.Point) data.Frames {
+func Timeseries(points []trust.Point) data.Frames { return TimeseriesOf(points, nil) }
+
+// TimeseriesOf renders points and compact series together as Timeseries does: values of the same
+// series key form one frame whichever way they came, points before series values at equal times.
+func TimeseriesOf(points []trust.Point, compact []trust.Series) data.Frames {
+	type member struct {
+		series int // index into compact, or -1 for a point
+		row    int // index into points, or into the series' values
+	}
 	type series struct {
-		first *trust.Point
-		rows  []int // indices into points
+		first   *trust.Point
+		members []member
+		only    *trust.Series // the one compact series holding every value, when so
 	}
 	index := map[string]*series{}
 	var order []string
 	keyOf := seriesKeyer{}
-	for i := range points {
-		p := &points[i]
+	group := func(p *trust.Point) *series {
 		k := keyOf.key(p)
 		s, ok := index[k]
 		if !ok {
@@ -121,22 +131,62 @@ func Timeseries(points []trust.Point) data.Frames {
 			index[k] = s
 			order = append(order, k)
 		}
-		s.rows = append(s.rows, i)
+		return s
+	}
+	for i := range points {
+		s := group(&points[i])
+		s.members = append(s.members, member{-1, i})
+	}
+	for i := range compact {
+		s := group(&compact[i].Point)
+		if len(s.members) == 0 && s.only == nil {
+			s.only = &compact[i] // members are listed only if another series or point joins
+			continue
+		}
+		if s.only != nil {
+			for j := range s.only.Values {
+				s.members = append(s.members, member{int(indexOf(compact, s.only)), j})
+			}
+			s.only = nil
+		}
+		for j := range compact[i].Values {
+			s.members = append(s.members, member{i, j})
+		}
 	}
 	sort.Strings(order)
 	if len(order) == 0 {
 		return data.Frames{emptyFrame(data.FrameTypeTimeSeriesMulti)}
 	}
+	at := func(m member) (time.Time, float64) {
+		if m.series < 0 {
+			return points[m.row].Time, points[m.row].Value
+		}
+		return compact[m.series].Times[m.row], compact[m.series].Values[m.row]
+	}
 	frames := make(data.Frames, 0, len(order))
 	firsts := make([]*trust.Point, 0, len(order))
 	for _, k := range order {
 		s := index[k]
-		sort.SliceStable(s.rows, func(i, j int) bool { return points[s.rows[i]].Time.Before(points[s.rows[j]].Time) })
-		times := make([]time.Time, len(s.rows))
-		values := make([]float64, len(s.rows))
-		for i, r := range s.rows {
-			times[i] = points[r].Time
-			values[i] = points[r].Value
+		var times []time.Time
+		var values []float64
+		if s.only != nil && sort.SliceIsSorted(s.only.Times, func(i, j int) bool { return s.only.Times[i].Before(s.only.Times[j]) }) {
+			times, values = s.only.Times, s.only.Values // the field copies them
+		} else {
+			if s.only != nil {
+				for j := range s.only.Values {
+					s.members = append(s.members, member{int(indexOf(compact, s.only)), j})
+				}
+			}
+			sort.SliceStable(s.members, func(i, j int) bool {
+				ti, _ := at(s.members[i])
+				tj, _ := at(s.members[j])
+				return ti.Before(tj)
+			})
+			times = make([]time.Time, len(s.members))
+			values = make([]float64, len(s.members))
+			for i, m := range s.members {
+				times[i], values[i] = at(m)
+			}
 		}
 		valueField := data.NewField("value", seriesLabels(s.first), values)
 		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(s.first)}
@@ -150,6 +200,16 @@ func Timeseries(points []trust.Point) data.Frames {
 	}
 	disambiguate(frames, firsts)
 	return frames
+}
+
+// indexOf is the index of s in list (s points into list).
+func indexOf(list []trust.Series, s *trust.Series) int {
+	for i := range list {
+		if &list[i] == s {
+			return i
+		}
+	}
+	return -1
 }
 
 // disambiguateBy are the labels that tell apart series whose display names collide (MLflow and
