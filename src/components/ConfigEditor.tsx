@@ -156,6 +156,24 @@ const CONNECTION: SettingSpec[] = [
     placeholder: '4',
     integer: true,
   },
+  {
+    type: 'number',
+    setting: 'cacheSeconds',
+    id: 'cache-seconds',
+    label: 'Cache (seconds)',
+    tooltip:
+      'How long answers of MLflow, the Evidently UI service and fairness URLs are reused, so dashboards and alert rules do not ask again on every refresh. 0 asks every time. Default 60.',
+    placeholder: '60',
+    allowZero: true,
+  },
+  {
+    type: 'number',
+    setting: 'cacheMaxMB',
+    id: 'cache-max-mb',
+    label: 'Cache size (MB)',
+    tooltip: 'Memory bound of each source\'s answer cache; the least recently used answers go first. Default 64.',
+    placeholder: '64',
+  },
 ];
 
 const EVIDENTLY: SettingSpec[] = [
