@@ -171,7 +171,7 @@ const CONNECTION: SettingSpec[] = [
     setting: 'cacheMaxMB',
     id: 'cache-max-mb',
     label: 'Cache size (MB)',
-    tooltip: 'Memory bound of each source\'s answer cache; the least recently used answers go first. Default 64.',
+    tooltip: "Memory bound of each source's answer cache; the least recently used answers go first. Default 64.",
     placeholder: '64',
   },
 ];
