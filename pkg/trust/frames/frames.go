@@ -111,105 +111,123 @@ func Timeseries(points []trust.Point) data.Frames { return TimeseriesOf(points, 
 // TimeseriesOf renders points and compact series together as Timeseries does: values of the same
 // series key form one frame whichever way they came, points before series values at equal times.
 func TimeseriesOf(points []trust.Point, compact []trust.Series) data.Frames {
-	type member struct {
-		series int // index into compact, or -1 for a point
-		row    int // index into points, or into the series' values
-	}
-	type series struct {
-		first   *trust.Point
-		members []member
-		only    *trust.Series // the one compact series holding every value, when so
-	}
-	index := map[string]*series{}
-	var order []string
-	keyOf := seriesKeyer{}
-	group := func(p *trust.Point) *series {
-		k := keyOf.key(p)
-		s, ok := index[k]
-		if !ok {
-			s = &series{first: p}
-			index[k] = s
-			order = append(order, k)
-		}
-		return s
-	}
+	g := grouping{points: points, compact: compact, index: map[string]*group{}, keyOf: seriesKeyer{}}
 	for i := range points {
-		s := group(&points[i])
-		s.members = append(s.members, member{-1, i})
+		gr := g.groupOf(&points[i])
+		gr.members = append(gr.members, member{-1, i})
 	}
 	for i := range compact {
-		s := group(&compact[i].Point)
-		if len(s.members) == 0 && s.only == nil {
-			s.only = &compact[i] // members are listed only if another series or point joins
-			continue
-		}
-		if s.only != nil {
-			for j := range s.only.Values {
-				s.members = append(s.members, member{int(indexOf(compact, s.only)), j})
-			}
-			s.only = nil
-		}
-		for j := range compact[i].Values {
-			s.members = append(s.members, member{i, j})
-		}
+		g.addSeries(i)
 	}
-	sort.Strings(order)
-	if len(order) == 0 {
+	sort.Strings(g.order)
+	if len(g.order) == 0 {
 		return data.Frames{emptyFrame(data.FrameTypeTimeSeriesMulti)}
 	}
-	at := func(m member) (time.Time, float64) {
-		if m.series < 0 {
-			return points[m.row].Time, points[m.row].Value
+	frames := make(data.Frames, 0, len(g.order))
+	firsts := make([]*trust.Point, 0, len(g.order))
+	for _, k := range g.order {
+		gr := g.index[k]
+		times, values := g.columns(gr)
+		valueField := data.NewField("value", seriesLabels(gr.first), values)
+		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(gr.first)}
+		if gr.first.Threshold != nil {
+			valueField.Config.Custom = map[string]any{"threshold": *gr.first.Threshold}
 		}
-		return compact[m.series].Times[m.row], compact[m.series].Values[m.row]
-	}
-	frames := make(data.Frames, 0, len(order))
-	firsts := make([]*trust.Point, 0, len(order))
-	for _, k := range order {
-		s := index[k]
-		var times []time.Time
-		var values []float64
-		if s.only != nil && sort.SliceIsSorted(s.only.Times, func(i, j int) bool { return s.only.Times[i].Before(s.only.Times[j]) }) {
-			times, values = s.only.Times, s.only.Values // the field copies them
-		} else {
-			if s.only != nil {
-				for j := range s.only.Values {
-					s.members = append(s.members, member{int(indexOf(compact, s.only)), j})
-				}
-			}
-			sort.SliceStable(s.members, func(i, j int) bool {
-				ti, _ := at(s.members[i])
-				tj, _ := at(s.members[j])
-				return ti.Before(tj)
-			})
-			times = make([]time.Time, len(s.members))
-			values = make([]float64, len(s.members))
-			for i, m := range s.members {
-				times[i], values[i] = at(m)
-			}
-		}
-		valueField := data.NewField("value", seriesLabels(s.first), values)
-		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(s.first)}
-		if s.first.Threshold != nil {
-			valueField.Config.Custom = map[string]any{"threshold": *s.first.Threshold}
-		}
-		f := data.NewFrame(s.first.Metric, data.NewField("time", nil, times), valueField)
+		f := data.NewFrame(gr.first.Metric, data.NewField("time", nil, times), valueField)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: typeVersion}
 		frames = append(frames, f)
-		firsts = append(firsts, s.first)
+		firsts = append(firsts, gr.first)
 	}
 	disambiguate(frames, firsts)
 	return frames
 }
 
-// indexOf is the index of s in list (s points into list).
-func indexOf(list []trust.Series, s *trust.Series) int {
-	for i := range list {
-		if &list[i] == s {
-			return i
-		}
+// grouping gathers the values of points and compact series by series key.
+type grouping struct {
+	points  []trust.Point
+	compact []trust.Series
+	index   map[string]*group
+	order   []string
+	keyOf   seriesKeyer
+}
+
+// group is the values of one series key.
+type group struct {
+	first   *trust.Point
+	members []member
+	only    int // index of the one compact series holding every value (members unused), or -1
+}
+
+// member is one value: a point, or a value of a compact series.
+type member struct {
+	series int // index into compact, or -1 for a point
+	row    int // index into points, or into the series' values
+}
+
+func (g *grouping) groupOf(p *trust.Point) *group {
+	k := g.keyOf.key(p)
+	gr, ok := g.index[k]
+	if !ok {
+		gr = &group{first: p, only: -1}
+		g.index[k] = gr
+		g.order = append(g.order, k)
 	}
-	return -1
+	return gr
+}
+
+// addSeries adds compact series i to its group: as the group's only series while it is alone,
+// value by value once anything else joins.
+func (g *grouping) addSeries(i int) {
+	gr := g.groupOf(&g.compact[i].Point)
+	if len(gr.members) == 0 && gr.only < 0 {
+		gr.only = i
+		return
+	}
+	g.expand(gr)
+	for j := range g.compact[i].Values {
+		gr.members = append(gr.members, member{i, j})
+	}
+}
+
+// expand lists the values of the group's only series as members.
+func (g *grouping) expand(gr *group) {
+	if gr.only < 0 {
+		return
+	}
+	for j := range g.compact[gr.only].Values {
+		gr.members = append(gr.members, member{gr.only, j})
+	}
+	gr.only = -1
+}
+
+func (g *grouping) at(m member) (time.Time, float64) {
+	if m.series < 0 {
+		return g.points[m.row].Time, g.points[m.row].Value
+	}
+	return g.compact[m.series].Times[m.row], g.compact[m.series].Values[m.row]
+}
+
+// columns are a group's times and values sorted by time (ties keep input order). A lone series
+// already in time order is handed over as it is (the frame's fields copy it).
+func (g *grouping) columns(gr *group) ([]time.Time, []float64) {
+	if gr.only >= 0 {
+		s := &g.compact[gr.only]
+		if sort.SliceIsSorted(s.Times, func(i, j int) bool { return s.Times[i].Before(s.Times[j]) }) {
+			return s.Times, s.Values
+		}
+		g.expand(gr)
+	}
+	sort.SliceStable(gr.members, func(i, j int) bool {
+		ti, _ := g.at(gr.members[i])
+		tj, _ := g.at(gr.members[j])
+		return ti.Before(tj)
+	})
+	times := make([]time.Time, len(gr.members))
+	values := make([]float64, len(gr.members))
+	for i, m := range gr.members {
+		times[i], values[i] = g.at(m)
+	}
+	return times, values
 }
 
 // disambiguateBy are the labels that tell apart series whose display names collide (MLflow and
