@@ -51,7 +51,7 @@ type stubTables struct{}
 
 func (stubTables) Name() string { return "tables" }
 func (stubTables) Runs(context.Context, *trust.Query) (*trust.RunTable, error) {
-	return &trust.RunTable{MetricKeys: []string{"acc"}, Runs: []trust.RunRow{{ID: "r1", Metrics: map[string]float64{"acc": 0.9}}}}, nil
+	return &trust.RunTable{MetricKeys: []string{"acc"}, Runs: []trust.RunRow{{ID: "r1", Metrics: []*float64{ptr(0.9)}}}}, nil
 }
 func (stubTables) Models(context.Context, *trust.Query) ([]trust.ModelRow, error) {
 	return []trust.ModelRow{{Name: "m", Version: "1"}}, nil
@@ -212,3 +212,5 @@ func TestSourcesDoNotBuildFrames(t *testing.T) {
 		}
 	}
 }
+
+func ptr(v float64) *float64 { return &v }
