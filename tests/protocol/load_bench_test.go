@@ -5,6 +5,8 @@ package protocol
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -62,6 +64,7 @@ func newCountingProxy(b *testing.B) *countingProxy {
 		b.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ErrorLog = log.New(io.Discard, "", 0) // viewers giving up cancel proxied calls: expected
 	cp := &countingProxy{paths: map[string]int{}}
 	cp.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cp.n.Add(1)
