@@ -171,9 +171,19 @@ type Evidence struct {
 type Series struct {
 	// Point is the template of every value: dimension, metric, labels, link, threshold, status.
 	// Its Time and Value are not used.
-	Point  Point
-	Times  []time.Time
+	Point Point
+	// Millis are the values' times in milliseconds since the Unix epoch (UTC), 0 for an unknown
+	// time: a third of the memory of time.Time, and the resolution MLflow records.
+	Millis []int64
 	Values []float64
+}
+
+// Time is the time of value i (the zero time when unknown).
+func (s *Series) Time(i int) time.Time {
+	if s.Millis[i] == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(s.Millis[i]).UTC()
 }
 
 // Len is the number of values in the evidence, points and series values together.
@@ -197,7 +207,7 @@ func (e *Evidence) Flatten() {
 		s := &e.Series[i]
 		for j := range s.Values {
 			p := s.Point
-			p.Time, p.Value = s.Times[j], s.Values[j]
+			p.Time, p.Value = s.Time(j), s.Values[j]
 			pts = append(pts, p)
 		}
 	}

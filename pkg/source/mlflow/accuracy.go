@@ -7,7 +7,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -196,9 +195,9 @@ func chunkOf(q *trust.Query, h *historyPlan, first int, ms []Metric, compact boo
 				i = len(c.series)
 				index[ref] = i
 				n := perRun[m.RunID]
-				c.series = append(c.series, trust.Series{Point: pt, Times: make([]time.Time, 0, n), Values: make([]float64, 0, n)})
+				c.series = append(c.series, trust.Series{Point: pt, Millis: make([]int64, 0, n), Values: make([]float64, 0, n)})
 			}
-			c.series[i].Times = append(c.series[i].Times, pt.Time)
+			c.series[i].Millis = append(c.series[i].Millis, int64(m.Timestamp))
 			c.series[i].Values = append(c.series[i].Values, pt.Value)
 		}
 	}

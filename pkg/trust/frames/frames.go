@@ -5,6 +5,7 @@ package frames
 import (
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -204,16 +205,20 @@ func (g *grouping) at(m member) (time.Time, float64) {
 	if m.series < 0 {
 		return g.points[m.row].Time, g.points[m.row].Value
 	}
-	return g.compact[m.series].Times[m.row], g.compact[m.series].Values[m.row]
+	return g.compact[m.series].Time(m.row), g.compact[m.series].Values[m.row]
 }
 
 // columns are a group's times and values sorted by time (ties keep input order). A lone series
-// already in time order is handed over as it is (the frame's fields copy it).
+// already in time order needs no regrouping.
 func (g *grouping) columns(gr *group) ([]time.Time, []float64) {
 	if gr.only >= 0 {
 		s := &g.compact[gr.only]
-		if sort.SliceIsSorted(s.Times, func(i, j int) bool { return s.Times[i].Before(s.Times[j]) }) {
-			return s.Times, s.Values
+		if slices.IsSorted(s.Millis) {
+			times := make([]time.Time, len(s.Millis))
+			for i := range s.Millis {
+				times[i] = s.Time(i)
+			}
+			return times, s.Values
 		}
 		g.expand(gr)
 	}

@@ -24,7 +24,7 @@ func TestCompactSeriesMakeTheSameFrames(t *testing.T) {
 				p := tmpl
 				p.Time, p.Value = base.Add(time.Duration(i)*time.Hour), float64(i)/10
 				points = append(points, p)
-				s.Times, s.Values = append(s.Times, p.Time), append(s.Values, p.Value)
+				s.Millis, s.Values = append(s.Millis, p.Time.UnixMilli()), append(s.Values, p.Value)
 			}
 			series = append(series, s)
 		}
