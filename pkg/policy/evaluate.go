@@ -364,11 +364,28 @@ func (p *Provider) distribute(group []*subject, d trust.Dimension, ev *trust.Evi
 		notes.addAll(ev.Notices)
 		ev.Flatten()
 		for _, s := range group {
-			if pts := ownPoints(ev.Points, s.mv); len(pts) > 0 {
+			pts := ownPoints(ev.Points, s.mv)
+			if len(group) > 1 {
+				// Read for the whole model: a value counts for a version only when labelled with
+				// it, as a query for that version would have selected it.
+				pts = versionPoints(pts, s.mv.Version)
+			}
+			if len(pts) > 0 {
 				s.dims[d] = newDimEvidence(pts)
 			}
 		}
 	}
+}
+
+// versionPoints keeps the points labelled with version.
+func versionPoints(points []trust.Point, version string) []trust.Point {
+	out := points[:0:0]
+	for _, pt := range points {
+		if pt.Labels[trust.LabelVersion] == version {
+			out = append(out, pt)
+		}
+	}
+	return out
 }
 
 // ownPoints drops points labelled with another model or version than mv (a source that ignores
