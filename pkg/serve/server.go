@@ -16,6 +16,7 @@ import (
 	"runtime/debug"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/data"
@@ -173,15 +174,25 @@ func (s *Server) logRequest(r *http.Request, status int, ri *requestInfo, d time
 	if status == 0 {
 		status = http.StatusOK
 	}
-	line := fmt.Sprintf("%s %s %d", r.Method, r.URL.Path, status)
+	line := fmt.Sprintf("%s %s %d", oneLine(r.Method), oneLine(r.URL.Path), status)
 	if ri.queryType != "" {
-		line += " " + ri.queryType
+		line += " " + oneLine(ri.queryType)
 	}
 	line += " " + d.Round(time.Millisecond).String()
 	if ri.err != "" {
-		line += ": " + ri.err
+		line += ": " + oneLine(ri.err)
 	}
 	s.logf("%s", line)
+}
+
+// oneLine keeps what a client sent on one log line: control characters become spaces.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // statusWriter remembers the status written, for the log and for a panic after the header.

@@ -124,6 +124,11 @@ func TestQueryRoute(t *testing.T) {
 	if !strings.Contains(logs.String(), "POST /api/v1/query 200 drift") {
 		t.Errorf("log lacks the request:\n%s", logs)
 	}
+	// What a client sends stays on its log line.
+	wantError(t, do(s, "POST", "/api/v1/query", `{"query":{"queryType":"x\ny"}}`), 400, `unknown queryType "x\ny"`)
+	if !strings.Contains(logs.String(), "POST /api/v1/query 400 x y ") {
+		t.Errorf("log:\n%s", logs)
+	}
 }
 
 func TestQueryErrors(t *testing.T) {
@@ -148,6 +153,9 @@ func TestQueryErrors(t *testing.T) {
 		{"bad to", `{"query": {"queryType": "drift"}, "to": true}`, 400, `bad "to": cannot read time "true"`},
 		{"from after to", `{"query": {"queryType": "drift"}, "from": "now", "to": "now-1h"}`, 400, `"from" (2026-12-01T00:00:00Z) is not before "to" (2026-11-30T23:00:00Z)`},
 		{"source not configured", `{"query": {"queryType": "runs"}}`, 502, "no configured source serves runs queries"},
+		// The plugin's Evidently source refuses paths outside its roots (as a source error: 502).
+		{"absolute path", `{"query": {"queryType": "drift", "path": "/etc"}}`, 502, `path "/etc": absolute paths are not allowed`},
+		{"path outside the roots", `{"query": {"queryType": "quality", "path": "../../../etc/passwd"}}`, 502, `".." is not allowed; name a file or directory inside a configured Evidently path`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
