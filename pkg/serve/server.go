@@ -72,7 +72,7 @@ func New(ds *plugin.Datasource, settings backend.DataSourceInstanceSettings, opt
 	s.mux.HandleFunc(RouteHealth, only(http.MethodGet, s.handleHealth))
 	s.mux.HandleFunc(RouteOptions, only(http.MethodGet, s.handleOptions))
 	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no route %s: use POST %s, GET %s or GET %s",
+		fail(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: use POST %s, GET %s or GET %s",
 			r.URL.Path, RouteQuery, RouteHealth, RouteOptions))
 	})
 	return s
@@ -119,7 +119,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	if !s.authorized(r) {
 		sw.Header().Set("WWW-Authenticate", `Bearer realm="trustq"`)
-		writeError(sw, http.StatusUnauthorized, s.unauthorizedMessage(r))
+		ri.err = s.unauthorizedMessage(r)
+		writeError(sw, http.StatusUnauthorized, ri.err)
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), infoKey{}, ri), s.Timeout())
@@ -154,7 +155,7 @@ func only(method string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != method {
 			w.Header().Set("Allow", method)
-			writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s (trustq serve is read-only)",
+			fail(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s: use %s (trustq serve is read-only)",
 				r.Method, r.URL.Path, method))
 			return
 		}
