@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/fsroot"
 )
 
 // walkTTL is how long a directory walk is trusted: the panels of one dashboard refresh share a walk.
@@ -417,18 +418,21 @@ func (s *fileStore) readProject(dir string) *project {
 	id := filepath.Base(dir)
 	pr := &project{ID: id, Name: id}
 	meta := filepath.Join(dir, "metadata.json")
-	f, err := os.Open(meta)
-	if err != nil {
+	f, err := s.open(meta, maxMetadataBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		s.notices = append(s.notices, fileNotice{location: meta, message: "project has no metadata.json: its snapshots are served under the directory name " + id, warning: true})
 		s.projects[dir] = pr
 		return pr
 	}
-	defer f.Close()
 	var m struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	var b []byte
+	if err == nil {
+		b, err = f.ReadAll(context.Background(), maxMetadataBytes) // a small regular file: reading it cannot hang
+		f.Close()
+	}
 	if err == nil {
 		err = json.Unmarshal(b, &m)
 	}
@@ -466,7 +470,7 @@ func (s *fileStore) readHeaders(ctx context.Context) error {
 			defer wg.Done()
 			buf := make([]byte, headerPrefix)
 			for e := range work {
-				rep := s.readHeader(e, buf)
+				rep := s.readHeader(ctx, e, buf)
 				mu.Lock()
 				if rep != nil {
 					s.cacheReport(e, rep)
@@ -487,23 +491,29 @@ func (s *fileStore) readHeaders(ctx context.Context) error {
 }
 
 // readHeader reads a file's header from its first bytes; when the header does not fit there it
-// parses the whole file and returns the report so it is cached.
-func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
+// parses the whole file and returns the report so it is cached. A read the query's context stopped
+// leaves the entry to be read again.
+func (s *fileStore) readHeader(ctx context.Context, e *entry, buf []byte) (rep *Report) {
 	e.hdrDone = true
 	e.hdr = header{time: e.mtime.UTC(), fromMtime: true}
+	defer func() {
+		if e.err != nil && ctx.Err() != nil && errors.Is(e.err, ctx.Err()) {
+			e.hdrDone, e.err, rep = false, nil, nil
+		}
+	}()
 	if s.maxBytes > 0 && e.size > s.maxBytes {
 		e.err = fmt.Errorf("file is %.1f MB, over the %d MB limit (evidentlyMaxFileMB): skipped", float64(e.size)/(1<<20), s.maxBytes>>20)
 		return nil
 	}
-	f, err := os.Open(e.path)
+	f, err := s.open(e.path, s.maxBytes)
 	if err != nil {
-		e.err = errors.New(errText(err))
+		e.err = fileError(err)
 		return nil
 	}
-	n, err := io.ReadFull(f, buf)
+	n, err := f.ReadPrefix(ctx, buf)
 	f.Close()
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		e.err = errors.New(errText(err))
+	if err != nil {
+		e.err = fileError(err)
 		return nil
 	}
 	if h, ok := scanHeader(buf[:n], n < len(buf)); ok {
@@ -519,7 +529,7 @@ func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
 		}
 	}
 	// the header is not in the prefix (Report.json() writes the timestamp last): parse it all
-	r, err := s.parse(e)
+	r, err := s.parse(ctx, e)
 	if err != nil {
 		e.err = err
 		return nil
@@ -528,15 +538,57 @@ func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
 	return r
 }
 
-func (s *fileStore) parse(e *entry) (*Report, error) {
-	b, err := os.ReadFile(e.path)
+func (s *fileStore) parse(ctx context.Context, e *entry) (*Report, error) {
+	f, err := s.open(e.path, s.maxBytes)
 	if err != nil {
-		return nil, errors.New(errText(err))
+		return nil, fileError(err)
 	}
-	if s.maxBytes > 0 && int64(len(b)) > s.maxBytes {
-		return nil, fmt.Errorf("file is over the %d MB limit (evidentlyMaxFileMB): skipped", s.maxBytes>>20)
+	b, err := f.ReadAll(ctx, s.maxBytes)
+	f.Close()
+	if err != nil {
+		return nil, fileError(err)
 	}
 	return Parse(b, e.mtime)
+}
+
+// maxMetadataBytes bounds a workspace project's metadata.json.
+const maxMetadataBytes = 1 << 20
+
+// open opens a file of the index through the file-access layer (pkg/fsroot), inside the configured
+// root that holds it: a name never leaves that root (symlinks are resolved first only to find the
+// root, which then confines the open), only regular files are opened (a FIFO or device is refused
+// without blocking) and a file over limit is refused.
+func (s *fileStore) open(path string, limit int64) (*fsroot.File, error) {
+	real := path
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		real = r
+	}
+	for _, rt := range s.roots {
+		fr, err := fsroot.Open(rt.dir)
+		if err != nil {
+			continue
+		}
+		if name, ok := fr.Rel(real); ok {
+			return fr.OpenFile(name, limit)
+		}
+	}
+	return nil, fsroot.ErrOutside
+}
+
+// fileError is the text of a file-access error for a notice: the limit named by its setting, the
+// path left out (the notice names the file).
+func fileError(err error) error {
+	var tl *fsroot.TooLargeError
+	if errors.As(err, &tl) {
+		return fmt.Errorf("%s (evidentlyMaxFileMB): skipped", tl.Error())
+	}
+	if errors.Is(err, fsroot.ErrOutside) {
+		return errors.New("symlink points outside the configured Evidently paths: skipped")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errors.New(errText(err))
 }
 
 // cacheReport keeps a parsed report, evicting the least recently used ones over the budget.
@@ -623,7 +675,7 @@ func (s *fileStore) load(ctx context.Context, sel selection) ([]loaded, error) {
 	// parse outside the lock, in parallel; entries are only written back under it
 	reports := make([]*Report, len(parse))
 	errs := make([]error, len(parse))
-	if err := parallel(ctx, len(parse), func(i int) { reports[i], errs[i] = s.parse(parse[i]) }); err != nil {
+	if err := parallel(ctx, len(parse), func(i int) { reports[i], errs[i] = s.parse(ctx, parse[i]) }); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()
