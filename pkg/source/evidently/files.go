@@ -148,19 +148,28 @@ func (s *fileStore) allowed(real string) bool {
 	return false
 }
 
+// pathError is a mistake in the query's path field: the user's to fix (a bad request), not an
+// upstream failure. Its message never names where a symlink leads.
+type pathError struct{ msg string }
+
+func (e *pathError) Error() string { return e.msg }
+
+func badPath(format string, args ...any) error { return &pathError{msg: fmt.Sprintf(format, args...)} }
+
 // resolve turns a query's relative path into real paths inside the roots. Absolute paths and ".."
-// are refused outright; symlinks are resolved and the target checked against the roots.
+// are refused outright; symlinks are resolved and the target checked against the roots. Errors are
+// *pathError.
 func (s *fileStore) resolve(rel string) ([]string, error) {
 	clean := filepath.ToSlash(strings.TrimSpace(rel))
 	if clean == "" {
 		return nil, nil
 	}
 	if filepath.IsAbs(rel) || strings.HasPrefix(clean, "/") || (len(clean) > 1 && clean[1] == ':') {
-		return nil, fmt.Errorf("evidently: path %q: absolute paths are not allowed; name a file or directory relative to a configured Evidently path", rel)
+		return nil, badPath("evidently: path %q: absolute paths are not allowed; name a file or directory relative to a configured Evidently path", rel)
 	}
 	for _, part := range strings.Split(clean, "/") {
 		if part == ".." {
-			return nil, fmt.Errorf("evidently: path %q: \"..\" is not allowed; name a file or directory inside a configured Evidently path", rel)
+			return nil, badPath("evidently: path %q: \"..\" is not allowed; name a file or directory inside a configured Evidently path", rel)
 		}
 	}
 	var out []string
@@ -174,12 +183,12 @@ func (s *fileStore) resolve(rel string) ([]string, error) {
 			continue
 		}
 		if !s.allowed(real) {
-			return nil, fmt.Errorf("evidently: path %q leads outside the configured Evidently paths (symlink to %s)", rel, real)
+			return nil, badPath("evidently: path %q leads outside the configured Evidently paths through a symlink", rel)
 		}
 		out = append(out, real)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("evidently: path %q is not found under any configured Evidently path", rel)
+		return nil, badPath("evidently: path %q is not found under any configured Evidently path", rel)
 	}
 	return out, nil
 }

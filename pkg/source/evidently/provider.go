@@ -12,6 +12,7 @@ package evidently
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
@@ -193,6 +194,10 @@ func (p *Provider) each(ctx context.Context, q *trust.Query, f *filter, fn func(
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			var pe *pathError
+			if errors.As(err, &pe) {
+				return err // the query's path is wrong: a bad request, whatever the other kinds say
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -219,7 +224,7 @@ func (p *Provider) eachFile(ctx context.Context, q *trust.Query, f *filter, fn f
 	x := extrasOf(q)
 	under, err := p.files.resolve(x.Path)
 	if err != nil {
-		return trust.Upstream(err)
+		return err // a *pathError: the user's query, not the upstream
 	}
 	sel := selection{from: q.From, to: q.To, under: under, keep: func(e *entry) bool {
 		return f.keepHeader(e.project, e.hdr.model, e.hdr.version)
