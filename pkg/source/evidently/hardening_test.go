@@ -2,8 +2,12 @@ package evidently
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -43,5 +47,56 @@ func TestDeeplyNestedFileIsANotice(t *testing.T) {
 	}
 	if _, err := Parse([]byte(deepDocument(600)), time.Time{}); err == nil || !strings.Contains(err.Error(), "nested deeper than 512") {
 		t.Errorf("600 levels: %v", err)
+	}
+}
+
+// Issue 12, defect 3: the Evidently UI secret followed a redirect to another host or port. The
+// client follows redirects within evidentlyUiUrl's origin only and names a refused one.
+func TestUIRedirectKeepsTheSecret(t *testing.T) {
+	var got []string
+	var mu sync.Mutex
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		got = append(got, r.Header.Get("evidently-secret"))
+		mu.Unlock()
+		_, _ = w.Write([]byte(`{"application":"Evidently UI","version":"0.7.21"}`))
+	}))
+	defer other.Close()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusFound)
+	}))
+	defer srv.Close()
+	raw, _ := json.Marshal(map[string]any{"evidentlyUiUrl": srv.URL})
+	p, err := New(context.Background(), trust.Settings{JSONData: raw, Secure: map[string]string{"evidentlyUiSecret": "ui-s3cret"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	_, err = p.CheckHealth(context.Background())
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) > 0 {
+		t.Errorf("the other origin received %d requests, secret %q", len(got), got)
+	}
+	if err == nil || !strings.Contains(err.Error(), "refused to follow a redirect from "+srv.URL+"/api/version to "+other.URL) {
+		t.Errorf("health: %v", err)
+	}
+}
+
+// A UI answer over maxResponseMB is refused with an error naming the setting (evidentlyMaxFileMB
+// still bounds every answer too).
+func TestUIAnswerSizeIsLimited(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(strings.Repeat(" ", 3<<20)))
+	}))
+	defer srv.Close()
+	raw, _ := json.Marshal(map[string]any{"evidentlyUiUrl": srv.URL, "maxResponseMB": 2})
+	p, err := New(context.Background(), trust.Settings{JSONData: raw}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	if _, err := p.CheckHealth(context.Background()); err == nil || !strings.Contains(err.Error(), "2 MB limit of one answer (maxResponseMB") {
+		t.Errorf("health: %v", err)
 	}
 }

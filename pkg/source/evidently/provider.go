@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -37,6 +38,9 @@ type Config struct {
 	MLflowExperiments  stringList `json:"evidentlyMlflowExperiments"`
 	MLflowArtifactPath string     `json:"evidentlyMlflowArtifactPath"`
 	MLflowMaxRuns      int        `json:"evidentlyMlflowMaxRuns"`
+	// HTTP are the outbound HTTP settings of the UI client (maxResponseMB, allowedHosts, Grafana's
+	// HTTP options), read by New; the zero value means the defaults.
+	HTTP httpx.Settings `json:"-"`
 }
 
 // stringList accepts a JSON list of strings or one string with one entry per line or comma.
@@ -93,6 +97,13 @@ func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provi
 	if len(cfg.Paths) == 0 && len(cfg.Workspaces) == 0 && cfg.UIURL == "" && len(cfg.MLflowRuns) == 0 && len(cfg.MLflowExperiments) == 0 {
 		return nil, nil
 	}
+	if cfg.UIURL != "" {
+		hs, err := httpx.FromSettings(ctx, s)
+		if err != nil {
+			return nil, trust.Upstream(fmt.Errorf("evidently settings: %w", err))
+		}
+		cfg.HTTP = hs
+	}
 	return NewFromConfig(cfg, s.Secure["evidentlyUiSecret"], runs)
 }
 
@@ -106,7 +117,7 @@ func NewFromConfig(cfg Config, uiSecret string, runs trust.RunArtifacts) (*Provi
 		p.files = newFileStore(cfg.Paths, cfg.Workspaces, int64(cfg.MaxFileMB*(1<<20)))
 	}
 	if cfg.UIURL != "" {
-		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)))
+		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)), cfg.HTTP)
 		if err != nil {
 			return nil, trust.Upstream(err)
 		}
@@ -279,10 +290,10 @@ func (p *Provider) eachFile(ctx context.Context, q *trust.Query, f *filter, fn f
 
 // snapshotLink is the Evidently UI page of a snapshot, when the UI URL is set.
 func (p *Provider) snapshotLink(pr *project, snapshotID string) string {
-	if p.cfg.UIURL == "" || pr == nil || snapshotID == "" {
+	if p.ui == nil || pr == nil || snapshotID == "" {
 		return ""
 	}
-	return uiSnapshotURL(p.cfg.UIURL, pr.ID, snapshotID)
+	return uiSnapshotURL(p.ui.base, pr.ID, snapshotID) // the base URL without credentials
 }
 
 // uiSnapshotURL is the Evidently UI route of a report (projects/:projectId/reports/:snapshotId in

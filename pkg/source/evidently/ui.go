@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -61,14 +62,18 @@ type uiSnapList struct {
 	snaps []uiSnapshot
 }
 
-func newUIClient(base, secret string, maxBytes int64) (*uiClient, error) {
+func newUIClient(base, secret string, maxBytes int64, hs httpx.Settings) (*uiClient, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", base)
+		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", trust.RedactURL(base))
+	}
+	hc, err := newUIHTTPClient(u, hs)
+	if err != nil {
+		return nil, err
 	}
 	return &uiClient{
 		base: strings.TrimRight(u.String(), "/"), secret: secret, maxBytes: maxBytes,
-		http:  &http.Client{Timeout: 30 * time.Second},
+		http:  hc,
 		snaps: map[string]uiSnapList{}, reports: map[string]*Report{},
 	}, nil
 }

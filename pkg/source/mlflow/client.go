@@ -81,15 +81,15 @@ func NewClient(cfg Config) (*Client, error) {
 	if conc <= 0 {
 		conc = DefaultMaxConcurrency
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tc
-	tr.MaxIdleConnsPerHost = conc * 2
-	tr.MaxConnsPerHost = 0
+	hc, err := newHTTPClient(&cfg, tc, conc)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		base:         base,
 		baseURL:      strings.TrimRight(base.String(), "/"),
 		linkBase:     strings.TrimRight(cfg.UIURL, "/"),
-		hc:           &http.Client{Transport: tr, Timeout: cfg.timeout()},
+		hc:           hc,
 		authMode:     cfg.Auth,
 		headers:      cfg.Headers,
 		secrets:      cfg.secrets(),
