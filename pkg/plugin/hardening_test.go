@@ -3,6 +3,8 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,4 +66,90 @@ func TestEvidentlyPathErrorsAreBadRequests(t *testing.T) {
 			t.Errorf("path %q: the error names the symlink's target: %v", path, r.Error)
 		}
 	}
+}
+
+// secretsIn returns the secrets that appear in s.
+func secretsIn(s string, secrets ...string) []string {
+	var found []string
+	for _, x := range secrets {
+		if strings.Contains(s, x) {
+			found = append(found, x)
+		}
+	}
+	return found
+}
+
+// Issue 12, defect 7: user:password inside evidentlyUiUrl was shown in errors, and user:password
+// and query-string tokens of fairlearnUrls in notices and links. Every message, notice, link and
+// health text is redacted now.
+func TestCredentialsInURLsAreRedacted(t *testing.T) {
+	body, err := os.ReadFile(filepath.Join("..", "..", "testdata", "fairlearn", "json", "custom_sex.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/r.json" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+			return
+		}
+		http.Error(w, "no", http.StatusNotFound)
+	}))
+	defer srv.Close()
+	host := strings.TrimPrefix(srv.URL, "http://")
+	secrets := []string{"s3cretpw", "tok123", "sig456", "tok789", "evpass99"}
+	ds := newFromJSON(t, map[string]any{
+		"fairlearnUrls": []string{
+			"http://user:s3cretpw@" + host + "/r.json?token=tok123&X-Amz-Signature=sig456",
+			"http://user:s3cretpw@" + host + "/missing.json?access_token=tok789",
+		},
+		"evidentlyUiUrl": "http://evuser:evpass99@" + host + "/ui",
+		"timeoutSeconds": 10,
+	}, nil)
+	for _, format := range []string{"table", "timeseries"} {
+		r := queryOne(t, ds, trust.QueryFairness, map[string]any{"format": format})
+		if r.Error != nil {
+			t.Fatalf("fairness %s: %v", format, r.Error)
+		}
+		out, _ := json.Marshal(r.Frames)
+		if len(r.Frames) == 0 || !strings.Contains(string(out), "r.json") {
+			t.Fatalf("fairness %s: no frames from the URL: %s", format, out)
+		}
+		if found := secretsIn(string(out), secrets...); len(found) > 0 {
+			t.Errorf("fairness %s frames (links, notices) show %v", format, found)
+		}
+	}
+	r := queryOne(t, ds, trust.QueryAnnotations, map[string]any{"annotation": "fairness_fail"})
+	out, _ := json.Marshal(r.Frames)
+	if found := secretsIn(string(out)+errorText(r.Error), secrets...); len(found) > 0 {
+		t.Errorf("annotations show %v", found)
+	}
+	r = queryOne(t, ds, trust.QueryDrift, map[string]any{})
+	if r.Error == nil {
+		t.Fatal("drift from a UI URL that answers 404: no error")
+	}
+	if found := secretsIn(r.Error.Error(), secrets...); len(found) > 0 {
+		t.Errorf("the drift error shows %v: %v", found, r.Error)
+	}
+	h, err := ds.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if found := secretsIn(h.Message, secrets...); len(found) > 0 {
+		t.Errorf("health shows %v: %s", found, h.Message)
+	}
+	// a URL that is not even valid is named redacted too
+	_, err = New(context.Background(), trust.Settings{JSONData: json.RawMessage(`{"evidentlyUiUrl": "ftp://evuser:evpass99@h/"}`)})
+	ds2 := newFromJSON(t, map[string]any{"evidentlyUiUrl": "ftp://evuser:evpass99@h/"}, nil)
+	h, _ = ds2.CheckHealth(context.Background(), &backend.CheckHealthRequest{})
+	if found := secretsIn(h.Message+errorText(err), secrets...); len(found) > 0 {
+		t.Errorf("a bad evidentlyUiUrl is shown with %v: %s", found, h.Message)
+	}
+}
+
+func errorText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }

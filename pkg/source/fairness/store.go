@@ -16,6 +16,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
+	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 // maxFileBytes bounds one fairness file or URL body; fairness results are kilobytes.
@@ -281,13 +282,14 @@ func (p *Provider) loadURLs(ctx context.Context, out *loaded) {
 				name = name[:j]
 			}
 			evals, notes, err := p.decode(name, filepath.Base(name), b)
+			shown := trust.RedactURL(u) // the URL as notices and links show it: no credentials
 			for _, e := range evals {
-				e.Location, e.Link = u, u
+				e.Location, e.Link = shown, shown
 				if !e.TimeKnown {
 					e.Time = time.Now().UTC()
 				}
 			}
-			results[i] = result{url: u, res: decoded{evals: evals, notes: notes, err: err}}
+			results[i] = result{url: shown, res: decoded{evals: evals, notes: notes, err: err}}
 		}()
 	}
 	wg.Wait()
