@@ -230,7 +230,7 @@ func (s Settings) NewClient(o ClientOptions) (*http.Client, error) {
 		}
 	}
 	opts.ConfigureTransport = func(_ httpclient.Options, t *http.Transport) {
-		t.ForceAttemptHTTP2 = true // as http.DefaultTransport does
+		t.ForceAttemptHTTP2 = true  // as http.DefaultTransport does
 		t.ResponseHeaderTimeout = 0 // the client's Timeout bounds the whole request, as before
 	}
 	opts.ConfigureClient = func(_ httpclient.Options, c *http.Client) {
