@@ -2,7 +2,6 @@ package evidently
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -443,7 +442,7 @@ func (s *fileStore) readProject(dir string) *project {
 		f.Close()
 	}
 	if err == nil {
-		err = json.Unmarshal(b, &m)
+		err = decodeJSON(b, &m)
 	}
 	if err != nil {
 		s.notices = append(s.notices, fileNotice{location: meta, message: "cannot read project metadata (" + err.Error() + "): using the directory name " + id, warning: true})

@@ -100,3 +100,29 @@ func TestUIAnswerSizeIsLimited(t *testing.T) {
 		t.Errorf("health: %v", err)
 	}
 }
+
+// UI answers and workspace metadata nested deeper than jsonlimit.MaxDepth are refused, naming
+// the URL or the file.
+func TestDeepUIAnswerAndMetadata(t *testing.T) {
+	deep := strings.Repeat("[", 600) + strings.Repeat("]", 600)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = w.Write([]byte(deep))
+	}))
+	defer srv.Close()
+	p := newTestProvider(t, Config{UIURL: srv.URL})
+	_, err := p.Collect(context.Background(), trust.Drift, &trust.Query{QueryType: trust.QueryDrift})
+	if err == nil || !strings.Contains(err.Error(), srv.URL+"/api/projects: unexpected answer: JSON nested deeper than 512 levels") {
+		t.Errorf("a deep project list: %v", err)
+	}
+	ws := t.TempDir()
+	write(t, filepath.Join(ws, "p1", "metadata.json"), `{"id": "p1", "name": `+deep+`}`)
+	write(t, filepath.Join(ws, "p1", "snapshots", "s1.json"), snapshotModelJSON("2025-01-02T03:04:05", 0.25, nil, nil))
+	p = newTestProvider(t, Config{Workspaces: []string{ws}})
+	ev, err := p.Collect(context.Background(), trust.Drift, &trust.Query{QueryType: trust.QueryDrift})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := notices(ev); !strings.Contains(n, "metadata.json: cannot read project metadata (JSON nested deeper than 512 levels") {
+		t.Errorf("notices:\n%s", n)
+	}
+}

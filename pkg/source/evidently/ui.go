@@ -3,7 +3,6 @@ package evidently
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -132,7 +131,7 @@ func (c *uiClient) listProjects(ctx context.Context) ([]uiProject, error) {
 		return nil, err
 	}
 	var ps []uiProject
-	if err := json.Unmarshal(b, &ps); err != nil {
+	if err := decodeJSON(b, &ps); err != nil {
 		return nil, fmt.Errorf("evidently UI %s/api/projects: unexpected answer: %v", c.base, err)
 	}
 	c.mu.Lock()
@@ -153,7 +152,7 @@ func (c *uiClient) listSnapshots(ctx context.Context, pid string) ([]uiSnapshot,
 		return nil, err
 	}
 	var ss []uiSnapshot
-	if err := json.Unmarshal(b, &ss); err != nil {
+	if err := decodeJSON(b, &ss); err != nil {
 		return nil, fmt.Errorf("evidently UI %s/api/projects/%s/snapshots: unexpected answer: %v", c.base, pid, err)
 	}
 	c.mu.Lock()
@@ -305,7 +304,7 @@ func (c *uiClient) version(ctx context.Context) (string, error) {
 		Application string `json:"application"`
 		Version     string `json:"version"`
 	}
-	if err := json.Unmarshal(b, &v); err != nil || v.Version == "" {
+	if err := decodeJSON(b, &v); err != nil || v.Version == "" {
 		return "", fmt.Errorf("evidently UI %s/api/version: not an Evidently UI service answer", c.base)
 	}
 	return v.Version, nil
@@ -381,7 +380,7 @@ func (c *uiClient) eachSeries(ctx context.Context, q *trust.Query, f *filter, fn
 			continue
 		}
 		var sr seriesResponse
-		if err := json.Unmarshal(b, &sr); err != nil {
+		if err := decodeJSON(b, &sr); err != nil {
 			ev.Warn(trust.SourceEvidently, c.base+path, "skipped project %s: unexpected answer: %v", pr.label(), err)
 			continue
 		}

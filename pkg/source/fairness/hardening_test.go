@@ -74,3 +74,24 @@ func TestURLAnswerSizeIsLimited(t *testing.T) {
 		t.Errorf("a 2 MB answer: %v", err)
 	}
 }
+
+// JSON nested deeper than jsonlimit.MaxDepth is a notice naming the file.
+func TestDeepFairnessJSONIsANotice(t *testing.T) {
+	dir := t.TempDir()
+	deep := `{"by_group": ` + strings.Repeat("[", 600) + strings.Repeat("]", 600) + `}`
+	if err := os.WriteFile(filepath.Join(dir, "deep.json"), []byte(deep), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	body, _ := os.ReadFile(filepath.Join(testdataDir, "json", "custom_sex.json"))
+	if err := os.WriteFile(filepath.Join(dir, "ok.json"), body, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := newProvider(t, map[string]any{"fairlearnPaths": []string{dir}})
+	ev := collect(t, p, trust.Query{})
+	if n := noticeText(ev); !strings.Contains(n, "deep.json: unreadable: JSON nested deeper than 512 levels") {
+		t.Errorf("notices:\n%s", n)
+	}
+	if len(ev.Points) == 0 {
+		t.Error("the other file was not served")
+	}
+}

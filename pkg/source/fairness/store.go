@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -45,6 +46,9 @@ func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, 
 			return nil, nil, err
 		}
 		return readTable(t, p.cfg.CSVColumns.For(filepath.ToSlash(rel)), FormatByGroupCSV)
+	}
+	if err := jsonlimit.CheckDepth(b); err != nil {
+		return nil, nil, err // before any decoder recurses into it
 	}
 	var top map[string]json.RawMessage
 	if err := decodeJSON(b, &top); err != nil {

@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -163,7 +162,7 @@ func (c *Client) call(ctx context.Context, r *request, out any) error {
 		if out == nil {
 			return nil
 		}
-		if err := json.Unmarshal(pyjson.Sanitize(body), out); err != nil {
+		if err := decodeAnswer(body, out); err != nil {
 			return c.decodeError(r, err)
 		}
 		if !hasKnownKey(body, out) {
@@ -185,7 +184,7 @@ func (c *Client) callMetrics(ctx context.Context, r *request) (ms []Metric, next
 			Metrics       []Metric `json:"metrics"`
 			NextPageToken string   `json:"next_page_token"`
 		}
-		if err := json.Unmarshal(pyjson.Sanitize(body), &page); err != nil {
+		if err := decodeAnswer(body, &page); err != nil {
 			return c.decodeError(r, err)
 		}
 		ms, next = page.Metrics, page.NextPageToken

@@ -156,3 +156,15 @@ func TestAllowedHosts(t *testing.T) {
 		t.Errorf("an allowed host: %v", err)
 	}
 }
+
+// An answer nested deeper than jsonlimit.MaxDepth is refused with an error saying so.
+func TestDeepAnswerIsRefused(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, `{"experiments": [{"tags": `+strings.Repeat("[", 600)+strings.Repeat("]", 600)+`}]}`)
+	}))
+	defer srv.Close()
+	p := newFromSettings(t, map[string]any{"mlflowUrl": srv.URL}, nil)
+	if _, err := p.CheckHealth(context.Background()); err == nil || !strings.Contains(err.Error(), "nested deeper than 512 levels") {
+		t.Errorf("health: %v", err)
+	}
+}
