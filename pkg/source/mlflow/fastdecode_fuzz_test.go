@@ -4,8 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"testing"
 
+	"github.com/dte-trust/dte-trust/pkg/internal/fuzzseed"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
 )
 
@@ -79,4 +81,83 @@ func TestFastDecoderAgreesWithEncodingJSON(t *testing.T) {
 			t.Errorf("%q: %v", body, err)
 		}
 	}
+}
+
+// metricPageSeeds are history answers: the shapes of TestDecodeMetricsPageMatchesEncodingJSON, a
+// generated bulk answer and the shared MLflow samples (JSON of other shapes).
+func metricPageSeeds() [][]byte {
+	seeds := [][]byte{
+		[]byte(`{"metrics": [{"key": "acc", "run_id": "r1", "step": 0, "timestamp": 1700000000000, "value": 0.5}, {"key": "acc", "run_id": "r2", "step": 3, "timestamp": 1700000000001, "value": NaN}]}`),
+		[]byte(`{"metrics":[{"key":"acc","value":"NaN","timestamp":"1700000000000","step":"2"},{"key":"acc","value":"-Infinity","timestamp":1}],"next_page_token":"eyJvZmZzZXQiOiAxMH0="}`),
+		[]byte("{\n  \"metrics\": [\n    {\n      \"key\": \"f1\",\n      \"value\": 1e-3,\n      \"timestamp\": 5,\n      \"extra\": {\"a\": [1, \"}\"]},\n      \"model_id\": \"m-1\",\n      \"dataset_name\": \"test\",\n      \"dataset_digest\": \"abc\"\n    }\n  ],\n  \"other\": [\"x\"]\n}\n"),
+		[]byte(`{"metrics":[{"key":"a","value":null,"timestamp":1}]}`),
+		[]byte(`{"":A}`),
+		bulkBody(3, 2),
+	}
+	return append(seeds, fuzzseed.Files([]string{fuzzseed.Samples("mlflow")}, ".json")...)
+}
+
+// FuzzDecodeMetricsPage is the differential check of the fast history decoder against
+// encoding/json (after pyjson.Sanitize), the path callMetrics falls back to: whatever the fast
+// path accepts, encoding/json accepts and reads the same. hasKnownKey must not crash either.
+func FuzzDecodeMetricsPage(f *testing.F) {
+	fuzzseed.Add(f, metricPageSeeds()...)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if err := sameAsEncodingJSON(body); err != nil {
+			t.Fatal(err)
+		}
+		hasKnownKey(body, &struct {
+			Metrics []Metric `json:"metrics"`
+		}{})
+	})
+}
+
+// FuzzDecodeAnswer decodes a body as each kind of MLflow answer the client reads (through
+// decodeAnswer: depth limit, bare NaN tokens) and as an error answer.
+func FuzzDecodeAnswer(f *testing.F) {
+	fuzzseed.Add(f, metricPageSeeds()...)
+	f.Add([]byte(`{"error_code":"RESOURCE_DOES_NOT_EXIST","message":"Run 'x' not found, see http://u:p@h/?token=t"}`))
+	f.Add([]byte(`{"registered_models":[{"name":"m","latest_versions":[{"name":"m","version":1,"run_id":"r"}],"aliases":[{"alias":"champion","version":"1"}]}]}`))
+	f.Add([]byte(`{"files":[{"path":"a/b.json","is_dir":false,"file_size":"12"}],"root_uri":"x"}`))
+	c, err := NewClient(Config{URL: "http://mlflow:5000"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var runs struct {
+			Runs          []Run  `json:"runs"`
+			NextPageToken string `json:"next_page_token"`
+		}
+		if decodeAnswer(body, &runs) == nil {
+			for i := range runs.Runs {
+				_ = runs.Runs[i].Info.ID()
+				_ = runs.Runs[i].Info.StartTime
+			}
+		}
+		var one struct {
+			Run Run `json:"run"`
+		}
+		_ = decodeAnswer(body, &one)
+		var exps struct {
+			Experiments []Experiment `json:"experiments"`
+		}
+		_ = decodeAnswer(body, &exps)
+		var models struct {
+			RegisteredModels []RegisteredModel `json:"registered_models"`
+			ModelVersions    []ModelVersion    `json:"model_versions"`
+		}
+		_ = decodeAnswer(body, &models)
+		var files struct {
+			Files []FileInfo `json:"files"`
+		}
+		_ = decodeAnswer(body, &files)
+		hasKnownKey(body, &runs)
+		r := api2(http.MethodGet, "runs/get", nil, nil)
+		for _, status := range []int{400, 404, 503} {
+			e := c.statusError(r, status, "application/json", body)
+			if e.Error() == "" {
+				t.Fatal("an empty error")
+			}
+		}
+	})
 }
