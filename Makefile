@@ -102,6 +102,9 @@ test-e2e: ## the plugin inside a Grafana you started (GRAFANA_URL, GRAFANA_USER,
 # written to the package's testdata/fuzz/<Target>/ and stays there as a regression seed.
 FUZZTIME     ?= 5m
 FUZZPARALLEL ?= $(shell nproc 2>/dev/null || echo 1)
+# Minimizing each new input derived from a large Evidently file can take the engine's full 60 s;
+# a shorter bound leaves the time to fuzzing.
+FUZZMINIMIZETIME ?= 10s
 FUZZ_TARGETS := \
 	pkg/source/evidently:FuzzParse \
 	pkg/source/evidently:FuzzWorkspace \
@@ -120,7 +123,7 @@ fuzz: ## fuzz every parser of untrusted input for FUZZTIME each (default 5m, FUZ
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t#*:}; \
 	  echo "== $$name ($$pkg, $(FUZZTIME))"; \
-	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -parallel=$(FUZZPARALLEL) ./$$pkg; \
+	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) -parallel=$(FUZZPARALLEL) ./$$pkg; \
 	done
 
 # --- fixtures, benchmarks, demo ----------------------------------------------------------------------

@@ -4,6 +4,7 @@
 package fuzzseed
 
 import (
+	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -12,8 +13,19 @@ import (
 	"testing"
 )
 
-// maxSeed bounds one seed file: larger files slow every mutation down and add no shapes.
-const maxSeed = 1 << 20
+// Seed size limits: every seed file up to maxSeed runs with go test; while fuzzing (-fuzz), only
+// files up to maxFuzzSeed are added, since the engine spends its time minimizing what it derives
+// from large inputs and a few hundred kilobytes of plot data add no shapes the small files lack.
+const (
+	maxSeed     = 1 << 20
+	maxFuzzSeed = 48 << 10
+)
+
+// fuzzing reports whether the test binary runs with -fuzz (as opposed to running the seeds).
+func fuzzing() bool {
+	f := flag.Lookup("test.fuzz")
+	return f != nil && f.Value.String() != ""
+}
 
 // RepoRoot is the module's root directory, found from the test's working directory (a package
 // directory) by walking up to go.mod; "" when there is none.
@@ -52,7 +64,8 @@ func Samples(sub string) string {
 }
 
 // Files returns the contents of the files under dirs (recursively) whose names end in one of exts
-// (any file when none is given), in a stable order. Missing directories are skipped.
+// (any file when none is given), in a stable order, within the seed size limit. Missing
+// directories are skipped.
 func Files(dirs []string, exts ...string) [][]byte {
 	var paths []string
 	for _, d := range dirs {
@@ -73,9 +86,13 @@ func Files(dirs []string, exts ...string) [][]byte {
 		})
 	}
 	sort.Strings(paths)
+	limit := int64(maxSeed)
+	if fuzzing() {
+		limit = maxFuzzSeed
+	}
 	var out [][]byte
 	for _, p := range paths {
-		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() || st.Size() > maxSeed {
+		if st, err := os.Stat(p); err != nil || !st.Mode().IsRegular() || st.Size() > limit {
 			continue
 		}
 		if b, err := os.ReadFile(p); err == nil {

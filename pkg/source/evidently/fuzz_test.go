@@ -47,11 +47,9 @@ func FuzzParse(f *testing.F) {
 // crash it or fail the query as a whole.
 func FuzzWorkspace(f *testing.F) {
 	meta, _ := os.ReadFile(filepath.Join(fuzzseed.Samples("evidently"), "03b_v0.5.1_workspace_project_metadata.json"))
-	snaps := fuzzseed.Files([]string{filepath.Join(fuzzseed.Testdata("evidently"), "current", "workspace")}, ".json")
-	for i, s := range snaps {
-		if i < 3 {
-			f.Add(meta, s)
-		}
+	snaps := fuzzseed.Files([]string{filepath.Join(fuzzseed.Testdata("evidently"), "current", "workspace"), fuzzseed.Samples("evidently")}, "01a20225-209b-7b31-9f42-b87d33c9d782.json", "_snapshot_json_metric_id.json", "_snapshot_report_save.json")
+	for _, s := range snaps {
+		f.Add(meta, s)
 	}
 	f.Add([]byte(`{"id":"p1","name":"credit"}`), []byte(snapshotModelJSON("2025-01-02T03:04:05", 0.25, []string{"model=m"}, map[string]string{"model_version": "2"})))
 	f.Fuzz(func(t *testing.T, meta, snap []byte) {
