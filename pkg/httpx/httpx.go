@@ -103,7 +103,7 @@ func sdkOptions(ctx context.Context, s trust.Settings) (opts *httpclient.Options
 			opts, err = nil, fmt.Errorf("Grafana's HTTP settings in jsonData have a value of the wrong type: %v", r)
 		}
 	}()
-	is := &backend.DataSourceInstanceSettings{JSONData: s.JSONData, DecryptedSecureJSONData: s.Secure}
+	is := &backend.DataSourceInstanceSettings{UID: s.UID, Name: s.Name, Type: s.Type, JSONData: s.JSONData, DecryptedSecureJSONData: s.Secure}
 	o, err := is.HTTPClientOptions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("Grafana's HTTP settings: %w", err)

@@ -219,3 +219,19 @@ func TestTimeoutIsANetError(t *testing.T) {
 		}
 	}
 }
+
+// Grafana's secure SOCKS proxy settings reach the client's options; the proxy's user defaults to
+// the datasource's UID, as Grafana's own data sources have it.
+func TestSecureSocksProxyOptions(t *testing.T) {
+	s, err := FromSettings(context.Background(), trust.Settings{UID: "ds-uid", Name: "trust", Type: "dte-trust-datasource",
+		JSONData: json.RawMessage(`{"enableSecureSocksProxy": true}`), Secure: map[string]string{"secureSocksProxyPassword": "pw"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.base == nil || s.base.ProxyOptions == nil || !s.base.ProxyOptions.Enabled || s.base.ProxyOptions.Auth.Username != "ds-uid" || s.base.ProxyOptions.Auth.Password != "pw" {
+		t.Errorf("proxy options: %+v", s.base.ProxyOptions)
+	}
+	if s.base.Labels["datasource_uid"] != "ds-uid" {
+		t.Errorf("labels: %v", s.base.Labels)
+	}
+}
