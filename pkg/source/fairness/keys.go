@@ -103,7 +103,11 @@ func (kp *keyPatterns) evaluations(metrics []KeyValue) []*Evaluation {
 	for _, m := range metrics {
 		kp.add(ke, m)
 	}
-	return ke.finish()
+	evals := ke.finish()
+	for _, e := range evals {
+		e.dropUnnamed() // a metric group that normalises to nothing names no metric
+	}
+	return evals
 }
 
 // add files one metric value under the first scheme its key matches: the helper's, then the group,

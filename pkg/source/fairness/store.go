@@ -35,8 +35,21 @@ type decoded struct {
 }
 
 // decode detects the format of a fairness file and reads it. rel is the path relative to its
-// configured entry (for the CSV column mapping); name is used for the file extension.
+// configured entry (for the CSV column mapping); name is used for the file extension. Values
+// without a metric name are dropped with a remark.
 func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, error) {
+	evals, notes, err := p.decodeFormat(name, rel, b)
+	for _, e := range evals {
+		if e.dropUnnamed() {
+			notes = append(notes, noteUnnamed)
+			break
+		}
+	}
+	return evals, notes, err
+}
+
+// decodeFormat reads a fairness file in the format it detects.
+func (p *Provider) decodeFormat(name, rel string, b []byte) ([]*Evaluation, []string, error) {
 	trimmed := strings.TrimSpace(strings.TrimPrefix(string(b[:min(len(b), 64)]), "\xef\xbb\xbf"))
 	ext := strings.ToLower(filepath.Ext(name))
 	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
