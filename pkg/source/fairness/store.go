@@ -39,11 +39,14 @@ type decoded struct {
 // without a metric name are dropped with a remark.
 func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, error) {
 	evals, notes, err := p.decodeFormat(name, rel, b)
+	dropped := false
 	for _, e := range evals {
 		if e.dropUnnamed() {
-			notes = append(notes, noteUnnamed)
-			break
+			dropped = true
 		}
+	}
+	if dropped {
+		notes = append(notes, noteUnnamed)
 	}
 	return evals, notes, err
 }
