@@ -196,8 +196,13 @@ func (s Settings) NewClient(o ClientOptions) (*http.Client, error) {
 	if s.base != nil {
 		opts = *s.base
 	}
-	// credentials are each source's own business: none from the shared options
+	// credentials are each source's own business: none from the shared options (their extra
+	// headers, basic auth and TLS client certificate are MLflow's settings, which the MLflow client
+	// passes itself); of the shared TLS options only Grafana's version policy is kept
 	opts.Header, opts.BasicAuth, opts.SigV4, opts.ForwardHTTPHeaders, opts.CustomOptions = nil, nil, nil, false, nil
+	if opts.TLS != nil {
+		opts.TLS = &httpclient.TLSOptions{MinVersion: opts.TLS.MinVersion, MaxVersion: opts.TLS.MaxVersion}
+	}
 	timeouts := httpclient.DefaultTimeoutOptions
 	if opts.Timeouts != nil {
 		timeouts = *opts.Timeouts

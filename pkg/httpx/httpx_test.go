@@ -2,9 +2,17 @@ package httpx
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"io"
+	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -233,5 +241,63 @@ func TestSecureSocksProxyOptions(t *testing.T) {
 	}
 	if s.base.Labels["datasource_uid"] != "ds-uid" {
 		t.Errorf("labels: %v", s.base.Labels)
+	}
+}
+
+// selfSignedPEM returns a certificate and key in PEM for a client certificate.
+func selfSignedPEM(t *testing.T) (string, string) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "client"}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kb, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})), string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}))
+}
+
+// The TLS client certificate of the settings (MLflow's tlsAuth) is presented only by a client given
+// it in its own options, never by the Evidently UI or fairlearnUrls clients.
+func TestClientCertificateOnlyWhereGiven(t *testing.T) {
+	var certs atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		certs.Store(int32(len(r.TLS.PeerCertificates)))
+	}))
+	srv.TLS = &tls.Config{ClientAuth: tls.RequestClientCert}
+	srv.StartTLS()
+	defer srv.Close()
+	certPEM, keyPEM := selfSignedPEM(t)
+	s, err := FromSettings(context.Background(), trust.Settings{
+		JSONData: json.RawMessage(`{"tlsAuth": true, "tlsSkipVerify": true}`),
+		Secure:   map[string]string{"tlsClientCert": certPEM, "tlsClientKey": keyPEM},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// a client without TLS options of its own (the Evidently UI's): Go's defaults, so it does not
+	// trust the test server either (tlsSkipVerify is MLflow's setting too)
+	other := newClient(t, s, ClientOptions{})
+	if _, err := get(other, srv.URL, nil); err == nil {
+		t.Error("a client without TLS options skipped verification")
+	}
+	if certs.Load() != 0 {
+		t.Error("a client not given the certificate presented it")
+	}
+	pair, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := newClient(t, s, ClientOptions{TLS: &tls.Config{InsecureSkipVerify: true, Certificates: []tls.Certificate{pair}}}) //nolint:gosec // test server
+	if _, err := get(own, srv.URL, nil); err != nil {
+		t.Fatal(err)
+	}
+	if certs.Load() != 1 {
+		t.Error("the client given the certificate did not present it")
 	}
 }
