@@ -571,16 +571,20 @@ func (s *fileStore) open(path string, limit int64) (*fsroot.File, error) {
 	if r, err := filepath.EvalSymlinks(path); err == nil {
 		real = r
 	}
+	notFound := fsroot.ErrOutside
 	for _, rt := range s.roots {
 		fr, err := fsroot.Open(rt.dir)
 		if err != nil {
+			if rt.dir == real {
+				notFound = err // a configured file that cannot be opened (a FIFO, say)
+			}
 			continue
 		}
 		if name, ok := fr.Rel(real); ok {
 			return fr.OpenFile(name, limit)
 		}
 	}
-	return nil, fsroot.ErrOutside
+	return nil, notFound
 }
 
 // fileError is the text of a file-access error for a notice: the limit named by its setting, the

@@ -51,4 +51,23 @@ func TestEvidentlyPathsSkipFIFOsAndDevices(t *testing.T) {
 	if len(ev.Points) == 0 {
 		t.Error("the regular file was not served")
 	}
+
+	// a configured path that is itself a FIFO
+	p = newTestProvider(t, Config{Paths: []string{filepath.Join(dir, "pipe"), filepath.Join(dir, "ok.json")}})
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		ev, err = p.Collect(context.Background(), trust.Drift, &trust.Query{QueryType: trust.QueryDrift, Format: trust.FormatTable})
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a hang guard only
+		t.Fatal("a FIFO configured as an Evidently path hung")
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := notices(ev); !strings.Contains(n, "pipe: skipped: not a regular file") || len(ev.Points) == 0 {
+		t.Errorf("a FIFO configured as a path: %d points, notices:\n%s", len(ev.Points), n)
+	}
 }
