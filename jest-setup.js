@@ -28,14 +28,31 @@ for (const prop of ['clientHeight', 'clientWidth', 'offsetHeight', 'offsetWidth'
 
 // React 19's react-dom/server (imported by @grafana/ui 13) schedules work on a MessageChannel, which
 // jsdom does not provide; Node's own implementation serves. Ports are unref'd so they never keep
-// jest alive.
+// jest alive: Node refs a port again when its onmessage is set (as React's scheduler does), so they
+// are unref'd after that too, or jest run in band never exits.
 if (typeof global.MessageChannel === 'undefined') {
   const { MessageChannel } = require('node:worker_threads');
+  const unrefAlways = (port) => {
+    let proto = Object.getPrototypeOf(port);
+    while (proto && !Object.getOwnPropertyDescriptor(proto, 'onmessage')) {
+      proto = Object.getPrototypeOf(proto);
+    }
+    const { get, set } = Object.getOwnPropertyDescriptor(proto, 'onmessage');
+    Object.defineProperty(port, 'onmessage', {
+      configurable: true,
+      get: () => get.call(port),
+      set: (handler) => {
+        set.call(port, handler);
+        port.unref();
+      },
+    });
+    port.unref();
+  };
   global.MessageChannel = class extends MessageChannel {
     constructor() {
       super();
-      this.port1.unref();
-      this.port2.unref();
+      unrefAlways(this.port1);
+      unrefAlways(this.port2);
     }
   };
 }

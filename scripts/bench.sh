@@ -13,7 +13,7 @@ Each ratio compares two measurements taken in the same run against the same upst
 medians over repeated runs; a benchmark is a measurement, never a pass/fail assertion in the tests.
 
 HEAD
-for suite in scripts/bench-mlflow.sh scripts/bench-evidently.sh; do
+for suite in scripts/bench-mlflow.sh scripts/bench-evidently.sh scripts/bench-load.sh; do
   if [ ! -x "$suite" ]; then
     echo "bench.sh: $suite is missing" >&2
     exit 1

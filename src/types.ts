@@ -220,6 +220,10 @@ export interface DteTrustOptions extends DataSourceJsonData {
   timeoutSeconds?: number;
   /** Requests in flight toward MLflow; default 4. Whole number. */
   mlflowMaxConcurrency?: number;
+  /** How long upstream answers are reused; default 60, 0 turns the cache off. */
+  cacheSeconds?: number;
+  /** Memory bound of each source's answer cache; default 64. */
+  cacheMaxMB?: number;
   [httpHeaderName: `httpHeaderName${number}`]: string | undefined;
 
   evidentlyPaths?: string[];

@@ -235,18 +235,34 @@ func (e *Engine) CheckHealth(ctx context.Context) HealthReport {
 	if len(e.providers) == 0 && len(e.setupErrors) == 0 {
 		return HealthReport{Message: "Nothing is configured: set an MLflow URL, Evidently paths, workspaces or UI URL, or Fairlearn paths or URLs."}
 	}
+	var checkers []trust.HealthChecker
 	for _, p := range e.providers {
-		hc, ok := p.(trust.HealthChecker)
-		if !ok {
-			continue
+		if hc, ok := p.(trust.HealthChecker); ok {
+			checkers = append(checkers, hc)
 		}
-		msg, err := hc.CheckHealth(ctx)
-		if err != nil {
+	}
+	// Each source is checked at the same time with its own deadline: a hung source reports its own
+	// timeout and never uses up the time of the others.
+	msgs := make([]string, len(checkers))
+	errs := make([]error, len(checkers))
+	var wg sync.WaitGroup
+	for i, hc := range checkers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cctx, cancel := context.WithTimeout(ctx, e.Timeout)
+			defer cancel()
+			msgs[i], errs[i] = safeHealth(cctx, hc, e.Timeout)
+		}()
+	}
+	wg.Wait()
+	for i := range checkers {
+		if errs[i] != nil {
 			r.OK = false
-			r.Details = append(r.Details, err.Error())
+			r.Details = append(r.Details, errs[i].Error())
 			continue
 		}
-		r.Details = append(r.Details, msg)
+		r.Details = append(r.Details, msgs[i])
 	}
 	if r.OK {
 		r.Message = "DTE Trust is working: " + strings.Join(r.Details, "; ")
@@ -254,6 +270,20 @@ func (e *Engine) CheckHealth(ctx context.Context) HealthReport {
 		r.Message = "DTE Trust found problems: " + strings.Join(r.Details, "; ")
 	}
 	return r
+}
+
+// safeHealth turns a panic in a source's health check into an error naming the source.
+func safeHealth(ctx context.Context, hc trust.HealthChecker, timeout time.Duration) (msg string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: internal error in the health check: %v", hc.Name(), r)
+		}
+	}()
+	msg, err = hc.CheckHealth(ctx)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !strings.Contains(err.Error(), hc.Name()) {
+		err = fmt.Errorf("%s: no answer within %s (timeoutSeconds): %w", hc.Name(), timeout, err)
+	}
+	return msg, err
 }
 
 // notConfigured explains which settings enable what was asked for: a query type, or a dimension

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
+	"sync"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/datasource"
@@ -14,9 +16,39 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// QueryData answers a batch of queries; each query gets its own response and error.
+// ParallelQueries bounds the queries of one request that run at once.
+const ParallelQueries = 4
+
+// QueryData answers a batch of queries; each query gets its own response, error and deadline.
+// The queries run concurrently (at most ParallelQueries at once), each routed by the query-type
+// mux, so a request of N slow queries takes about as long as its slowest, not N times as long.
 func (ds *Datasource) QueryData(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
-	return ds.mux.QueryData(ctx, req)
+	if len(req.Queries) <= 1 {
+		return ds.mux.QueryData(ctx, req)
+	}
+	resp := backend.NewQueryDataResponse()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, ParallelQueries)
+	for _, q := range req.Queries {
+		one := &backend.QueryDataRequest{PluginContext: req.PluginContext, Headers: req.Headers, Queries: []backend.DataQuery{q}}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			r, err := ds.mux.QueryData(ctx, one)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				resp.Responses[q.RefID] = backend.ErrDataResponse(backend.StatusInternal, err.Error())
+				return
+			}
+			maps.Copy(resp.Responses, r.Responses)
+		}()
+	}
+	wg.Wait()
+	return resp, nil
 }
 
 // newMux routes each query type to its own handler; the fallback takes queries whose type is
@@ -34,8 +66,8 @@ func (ds *Datasource) newMux() *datasource.QueryTypeMux {
 	return mux
 }
 
-// handler answers a request's queries one after another with h, or, when h is nil, with the
-// handler of each query's own type.
+// handler answers a request's queries with h, or, when h is nil, with the handler of each query's
+// own type. QueryData hands it one query at a time.
 func (ds *Datasource) handler(h engine.Handler) backend.QueryDataHandlerFunc {
 	return func(ctx context.Context, req *backend.QueryDataRequest) (*backend.QueryDataResponse, error) {
 		resp := backend.NewQueryDataResponse()

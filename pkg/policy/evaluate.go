@@ -257,6 +257,7 @@ func (p *Provider) subjects(ctx context.Context, q *trust.Query, dims []trust.Di
 			continue
 		}
 		notes.addAll(ev.Notices)
+		ev.Flatten()
 		groups := map[[2]string][]trust.Point{}
 		for _, pt := range ev.Points {
 			m := pt.Labels[trust.LabelModel]
@@ -300,48 +301,91 @@ func (p *Provider) capVersions(mvs []trust.ModelVersion, notes *noticeSet) []tru
 	return mvs[:p.cfg.MaxModelVersions]
 }
 
-// collectPerVersion reads each dimension's evidence for each version, a few requests at a time.
+// collectPerVersion reads each dimension's evidence for the versions in scope, a few requests at a
+// time: once per model and dimension for all of a model's versions (the points are handed to each
+// version by their version label), or once per version for a model with a single version in scope.
 func (p *Provider) collectPerVersion(ctx context.Context, subjects []*subject, dims []trust.Dimension, from, to time.Time, history bool, notes *noticeSet) {
 	type task struct {
-		s *subject
-		d trust.Dimension
+		group []*subject // the versions of one model
+		d     trust.Dimension
+	}
+	var groups [][]*subject
+	byModel := map[string]int{}
+	for _, s := range subjects {
+		i, ok := byModel[s.mv.Name]
+		if !ok {
+			i = len(groups)
+			byModel[s.mv.Name] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], s)
 	}
 	tasks := make(chan task)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	for range min(workers, len(subjects)*len(dims)) {
+	for range min(workers, len(groups)*len(dims)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for t := range tasks {
-				mv := t.s.mv
-				ev, err := p.host.CollectAll(ctx, t.d, evidenceQuery(t.d, mv.Name, mv.Version, "", from, to, history))
-				mu.Lock()
-				switch {
-				case notServed(err):
-				case err != nil:
-					t.s.dims[t.d] = &dimEvidence{err: err.Error()}
-					notes.add(trust.Notice{Source: trust.SourcePolicy, Location: string(t.d) + " evidence", Message: err.Error(), Warning: true})
-				default:
-					notes.addAll(ev.Notices)
-					if pts := ownPoints(ev.Points, mv); len(pts) > 0 {
-						t.s.dims[t.d] = newDimEvidence(pts)
-					}
+				version := ""
+				if len(t.group) == 1 {
+					version = t.group[0].mv.Version
 				}
+				ev, err := p.host.CollectAll(ctx, t.d, evidenceQuery(t.d, t.group[0].mv.Name, version, "", from, to, history))
+				mu.Lock()
+				p.distribute(t.group, t.d, ev, err, notes)
 				mu.Unlock()
 			}
 		}()
 	}
-	for _, s := range subjects {
+	for _, g := range groups {
 		for _, d := range dims {
 			if ctx.Err() != nil {
 				break
 			}
-			tasks <- task{s, d}
+			tasks <- task{g, d}
 		}
 	}
 	close(tasks)
 	wg.Wait()
+}
+
+// distribute hands one model's evidence of dimension d to each of its versions.
+func (p *Provider) distribute(group []*subject, d trust.Dimension, ev *trust.Evidence, err error, notes *noticeSet) {
+	switch {
+	case notServed(err):
+	case err != nil:
+		for _, s := range group {
+			s.dims[d] = &dimEvidence{err: err.Error()}
+		}
+		notes.add(trust.Notice{Source: trust.SourcePolicy, Location: string(d) + " evidence", Message: err.Error(), Warning: true})
+	default:
+		notes.addAll(ev.Notices)
+		ev.Flatten()
+		for _, s := range group {
+			pts := ownPoints(ev.Points, s.mv)
+			if len(group) > 1 {
+				// Read for the whole model: a value counts for a version only when labelled with
+				// it, as a query for that version would have selected it.
+				pts = versionPoints(pts, s.mv.Version)
+			}
+			if len(pts) > 0 {
+				s.dims[d] = newDimEvidence(pts)
+			}
+		}
+	}
+}
+
+// versionPoints keeps the points labelled with version.
+func versionPoints(points []trust.Point, version string) []trust.Point {
+	out := points[:0:0]
+	for _, pt := range points {
+		if pt.Labels[trust.LabelVersion] == version {
+			out = append(out, pt)
+		}
+	}
+	return out
 }
 
 // ownPoints drops points labelled with another model or version than mv (a source that ignores

@@ -421,3 +421,44 @@ func TestDocumentedSeriesFilter(t *testing.T) {
 		t.Fatalf("%+v / %+v", res["fairness-demographic-parity"], res["recent-parity"])
 	}
 }
+
+// TestEvidenceReadOncePerModel: with several versions of a model in scope, each dimension is read
+// once for the model, and every version gets exactly the evidence a query for that version alone
+// selects: its own labelled points, never another version's nor an unversioned point.
+func TestEvidenceReadOncePerModel(t *testing.T) {
+	f := newFixture()
+	v2 := f.mv
+	v2.Version, v2.Aliases, v2.Link = "2", nil, "http://mlflow/#/models/credit/versions/2"
+	f.points = append(f.points,
+		point(trust.Drift, "drift_share", 0.6, testNow.Add(-days(1)), trust.LabelVersion, "2"),
+		point(trust.Drift, "drift_share", 0.9, testNow.Add(-days(1)), trust.LabelVersion, ""), // no version
+	)
+	fe := &fakeEvidence{name: "fake", dims: []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy}, points: f.points}
+	host := &fakeHost{providers: []trust.Provider{fe, &fakeCatalog{versions: []trust.ModelVersion{f.mv, v2}}}}
+	p, err := NewFromConfig(host, f.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Now = func() time.Time { return testNow }
+	run, err := p.Evaluate(context.Background(), &trust.Query{Model: "credit", Format: trust.FormatLatest}, []time.Time{testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fe.calls != 3 {
+		t.Errorf("%d evidence requests for 2 versions x 3 dimensions, want 3 (one per dimension)", fe.calls)
+	}
+	drift := map[string]string{}
+	for _, v := range run.Evaluations[0].Versions {
+		for _, r := range v.Results {
+			if r.Rule.Dimension == trust.Drift {
+				drift[v.Model.Version] += string(r.Outcome) + ":" + r.Reason + ";"
+			}
+		}
+	}
+	if !strings.Contains(drift["3"], "0.1") || strings.Contains(drift["3"], "0.9") || strings.Contains(drift["3"], "0.6") {
+		t.Errorf("version 3 read other evidence: %s", drift["3"])
+	}
+	if !strings.Contains(drift["2"], "0.6") || strings.Contains(drift["2"], "0.9") {
+		t.Errorf("version 2 read other evidence: %s", drift["2"])
+	}
+}

@@ -160,8 +160,59 @@ func (n Notice) String() string {
 
 // Evidence is what a source returns for a query: points plus notices about what it had to skip.
 type Evidence struct {
-	Points  []Point
+	Points []Point
+	// Series hold long histories compactly (a metric history of thousands of values): a source may
+	// put them here instead of one Point per value. Frames read them as they are; everything else
+	// reads Points after Flatten.
+	Series  []Series
 	Notices []Notice
+}
+
+// Series is a run of values that share everything but their time and value.
+type Series struct {
+	// Point is the template of every value: dimension, metric, labels, link, threshold, status.
+	// Its Time and Value are not used.
+	Point Point
+	// Millis are the values' times in milliseconds since the Unix epoch (UTC), 0 for an unknown
+	// time: a third of the memory of time.Time, and the resolution MLflow records.
+	Millis []int64
+	Values []float64
+}
+
+// Time is the time of value i (the zero time when unknown).
+func (s *Series) Time(i int) time.Time {
+	if s.Millis[i] == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(s.Millis[i]).UTC()
+}
+
+// Len is the number of values in the evidence, points and series values together.
+func (e *Evidence) Len() int {
+	n := len(e.Points)
+	for i := range e.Series {
+		n += len(e.Series[i].Values)
+	}
+	return n
+}
+
+// Flatten turns the series into points appended to Points (in series order) and drops them, for
+// readers that work point by point.
+func (e *Evidence) Flatten() {
+	if len(e.Series) == 0 {
+		return
+	}
+	pts := make([]Point, 0, e.Len())
+	pts = append(pts, e.Points...)
+	for i := range e.Series {
+		s := &e.Series[i]
+		for j := range s.Values {
+			p := s.Point
+			p.Time, p.Value = s.Time(j), s.Values[j]
+			pts = append(pts, p)
+		}
+	}
+	e.Points, e.Series = pts, nil
 }
 
 // Add appends points.
@@ -183,5 +234,14 @@ func (e *Evidence) Merge(o *Evidence) {
 		return
 	}
 	e.Points = append(e.Points, o.Points...)
+	e.Series = append(e.Series, o.Series...)
 	e.Notices = append(e.Notices, o.Notices...)
+}
+
+// FormatValue renders a value for text output (trustq tables, annotation texts).
+func FormatValue(v float64) string {
+	if math.IsNaN(v) {
+		return "NaN"
+	}
+	return fmt.Sprintf("%.6g", v)
 }

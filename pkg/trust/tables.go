@@ -12,15 +12,15 @@ type RunTable struct {
 	Notices    []Notice
 }
 
-// RunRow is one run of a runs table. Missing metrics, params and tags are absent from the maps
-// and become empty cells; zero times become empty cells too.
+// RunRow is one run of a runs table. Metrics, Params and Tags hold the row's cells in the table's
+// column order; nil is an empty cell (the run did not log it), as is a zero time.
 type RunRow struct {
 	ID, Name, Experiment, Status, User string
 	Start, End                         time.Time
-	Metrics                            map[string]float64
-	Params                             map[string]string
-	Tags                               map[string]string
-	Link                               string // the run page
+	Metrics                            []*float64 // by RunTable.MetricKeys
+	Params                             []*string  // by RunTable.Params
+	Tags                               []*string  // by RunTable.Tags
+	Link                               string     // the run page
 }
 
 // ModelRow is one model version of a models query's registry table.

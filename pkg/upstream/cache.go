@@ -5,7 +5,10 @@
 package upstream
 
 import (
+	"bytes"
+	"compress/flate"
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,6 +31,7 @@ const maxEntries = 100_000
 type Answer struct {
 	Body        []byte
 	ContentType string
+	Status      int // the HTTP status, when the caller needs it (201 and 200 both succeed)
 }
 
 func (a *Answer) size() int64 { return int64(len(a.Body)+len(a.ContentType)) + 64 }
@@ -49,10 +53,16 @@ type Cache struct {
 	hits, misses, shared atomic.Int64
 }
 
+// entry is a kept answer; bodies over compressAbove are kept deflated (JSON shrinks about tenfold),
+// so the memory bound holds far more answers and a large history page costs little to keep.
 type entry struct {
-	answer  *Answer
-	expires time.Time
+	answer   *Answer
+	deflated bool
+	expires  time.Time
 }
+
+// compressAbove is the body size from which kept answers are deflated.
+const compressAbove = 32 << 10
 
 // New builds a cache. ttl <= 0 turns keeping answers off; maxBytes <= 0 uses DefaultMaxBytes.
 // timeout bounds a shared fetch whose first caller set no deadline.
@@ -95,6 +105,9 @@ func (c *Cache) Stats() Stats {
 // one caller giving up does not fail the others; each caller still returns when its own context ends. fetch must not keep
 // the answer's body.
 func (c *Cache) Get(ctx context.Context, key string, fetch func(ctx context.Context) (*Answer, error)) (*Answer, error) {
+	if c == nil {
+		return fetch(ctx) // a source built without a cache
+	}
 	if ctx.Value(freshKey{}) != nil {
 		// a fresh answer is wanted: skip the cache, but share a call in flight started the same way
 		key = "fresh\x00" + key
@@ -161,19 +174,57 @@ func (c *Cache) lookup(key string) *Answer {
 		c.lru.Remove(key)
 		return nil
 	}
-	return e.answer
+	if !e.deflated {
+		return e.answer
+	}
+	body, err := io.ReadAll(flate.NewReader(bytes.NewReader(e.answer.Body)))
+	if err != nil {
+		c.lru.Remove(key)
+		return nil
+	}
+	return &Answer{Body: body, ContentType: e.answer.ContentType, Status: e.answer.Status}
 }
 
-// store keeps a within the memory bound, evicting the least recently used answers; an answer
-// larger than a quarter of the bound is not kept.
+// deflate compresses an answer's body for keeping; ok is false when that does not pay.
+func deflate(a *Answer) (*Answer, bool) {
+	var buf bytes.Buffer
+	buf.Grow(len(a.Body) / 8)
+	w, _ := deflaters.Get().(*flate.Writer)
+	if w == nil {
+		var err error
+		if w, err = flate.NewWriter(&buf, flate.BestSpeed); err != nil {
+			return a, false
+		}
+	} else {
+		w.Reset(&buf)
+	}
+	defer deflaters.Put(w)
+	if _, err := w.Write(a.Body); err != nil || w.Close() != nil || buf.Len() >= len(a.Body) {
+		return a, false
+	}
+	return &Answer{Body: buf.Bytes(), ContentType: a.ContentType, Status: a.Status}, true
+}
+
+// deflaters reuses compressors: each holds about a megabyte of tables.
+var deflaters sync.Pool
+
+// store keeps a within the memory bound (deflated when large), evicting the least recently used
+// answers; an answer larger than a quarter of the bound, once deflated, is not kept.
 func (c *Cache) store(key string, a *Answer) {
-	if c.ttl <= 0 || a.size() > c.maxBytes/4 {
+	if c.ttl <= 0 {
+		return
+	}
+	deflated := false
+	if len(a.Body) > compressAbove {
+		a, deflated = deflate(a)
+	}
+	if a.size() > c.maxBytes/4 {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.lru.Remove(key)
-	c.lru.Add(key, entry{answer: a, expires: time.Now().Add(c.ttl)})
+	c.lru.Add(key, entry{answer: a, deflated: deflated, expires: time.Now().Add(c.ttl)})
 	c.bytes += a.size()
 	for c.bytes > c.maxBytes {
 		if _, _, ok := c.lru.RemoveOldest(); !ok {

@@ -174,3 +174,27 @@ func TestSharedFetchIsBounded(t *testing.T) {
 		t.Fatal("the shared fetch outlived its timeout (hang guard)")
 	}
 }
+
+// TestLargeAnswersAreKeptDeflated: a large JSON answer costs a fraction of its size in the cache
+// and comes back byte for byte.
+func TestLargeAnswersAreKeptDeflated(t *testing.T) {
+	c := New(time.Minute, 0, time.Second)
+	var b strings.Builder
+	for i := range 20000 {
+		fmt.Fprintf(&b, `{"key":"accuracy","value":0.%d,"timestamp":%d,"step":%d},`, i%97, 1735689600000+i, i)
+	}
+	body := b.String()
+	fetches := 0
+	for range 2 {
+		a, err := c.Get(context.Background(), "history", func(context.Context) (*Answer, error) {
+			fetches++
+			return &Answer{Body: []byte(body), ContentType: "application/json", Status: 200}, nil
+		})
+		if err != nil || string(a.Body) != body || a.ContentType != "application/json" || a.Status != 200 {
+			t.Fatalf("answer changed: %d bytes, %v", len(a.Body), err)
+		}
+	}
+	if s := c.Stats(); fetches != 1 || s.Bytes > int64(len(body))/4 {
+		t.Errorf("%d fetches; %d bytes kept for a %d-byte answer", fetches, s.Bytes, len(body))
+	}
+}

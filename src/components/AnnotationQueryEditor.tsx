@@ -1,10 +1,10 @@
 import { AnnotationQuery, QueryEditorProps } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow } from '@grafana/ui';
+import { ComboboxOption, InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
-import { AnnotationKind, DteTrustOptions, QueryType, TrustQuery, VariableKind } from '../types';
-import { OptionSelect } from './OptionSelect';
+import { AnnotationKind, DteTrustOptions, QueryType, TrustQuery } from '../types';
+import { ChoiceField, ModelPicker, QueryFields } from './fields/queryFields';
 
 type Props = QueryEditorProps<DataSource, TrustQuery, DteTrustOptions> & {
   annotation?: AnnotationQuery<TrustQuery>;
@@ -30,25 +30,19 @@ export function AnnotationQueryEditor({ query: stored, onChange, datasource }: P
     onChange({ ...query, ...patch, queryType: QueryType.Annotations, annotation: patch.annotation ?? kind });
 
   return (
-    <InlineFieldRow>
-      <InlineField label="Events" labelWidth={LABEL_WIDTH} htmlFor="annotation-kind">
-        <Combobox<AnnotationKind>
+    <QueryFields editor={{ query, datasource, update }}>
+      <InlineFieldRow>
+        <ChoiceField<AnnotationKind>
           id="annotation-kind"
+          label="Events"
+          labelWidth={LABEL_WIDTH}
           options={ANNOTATION_KIND_OPTIONS}
           value={kind}
           width={34}
-          onChange={(v) => update({ annotation: v.value })}
+          onChange={(annotation) => update({ annotation })}
         />
-      </InlineField>
-      <InlineField label="Model" labelWidth={10} htmlFor="annotation-model" tooltip="Empty marks every model">
-        <OptionSelect
-          inputId="annotation-model"
-          datasource={datasource}
-          kind={VariableKind.Models}
-          value={query.model}
-          onChange={(model) => update({ model })}
-        />
-      </InlineField>
-    </InlineFieldRow>
+        <ModelPicker idPrefix="annotation" labelWidth={10} tooltip="Empty marks every model" />
+      </InlineFieldRow>
+    </QueryFields>
   );
 }

@@ -202,6 +202,18 @@ describe('ConfigEditor', () => {
       expect(saved.evidentlyMlflowMaxRuns).toBe(20);
     });
 
+    it('stores the cache settings, 0 turning the cache off, and refuses a negative time', async () => {
+      const { last, user } = setup(settings());
+      await user.type(screen.getByLabelText('Cache (seconds)'), '0');
+      expect(last().jsonData.cacheSeconds).toBe(0);
+      await user.type(screen.getByLabelText('Cache size (MB)'), '128');
+      expect(last().jsonData.cacheMaxMB).toBe(128);
+      await user.clear(screen.getByLabelText('Cache (seconds)'));
+      await user.type(screen.getByLabelText('Cache (seconds)'), '-5');
+      expect(screen.getByText(/Enter 0 or a number above it/)).toBeInTheDocument();
+      expect(last().jsonData.cacheSeconds).toBeUndefined();
+    });
+
     it('refuses a fraction for a whole-number setting', async () => {
       const { onOptionsChange, user } = setup(settings({ jsonData: { evidentlyMlflowMaxRuns: 50 } }));
       const maxRuns = screen.getByLabelText('MLflow max runs');

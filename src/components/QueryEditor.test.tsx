@@ -24,6 +24,7 @@ const OPTIONS: Partial<Record<VariableKind, OptionItem[]>> = {
     { text: 'accuracy', value: 'accuracy' },
     { text: 'f1', value: 'f1' },
   ],
+  [VariableKind.Projects]: [{ text: 'credit-scoring', value: 'credit-scoring' }],
 };
 
 function fakeDatasource() {
@@ -155,5 +156,145 @@ describe('QueryEditor', () => {
   it('shows the Evidently path of an accuracy query narrowed to Evidently', () => {
     setup({ refId: 'A', queryType: QueryType.Accuracy, source: 'evidently', path: 'reports' });
     expect(screen.getByLabelText('Evidently path')).toHaveValue('reports');
+  });
+});
+
+describe('QueryEditor for models, data quality and trust score queries', () => {
+  /** Picks a query type from the query type dropdown. */
+  async function chooseType(user: ReturnType<typeof userEvent.setup>, name: RegExp) {
+    await user.click(screen.getByLabelText('Query type'));
+    await user.click(await screen.findByRole('option', { name }));
+  }
+
+  /** Labels of the fields each query type may show, to check which ones it leaves out. */
+  const TYPE_FIELDS = [
+    'Experiments',
+    'Run filter',
+    'Limit',
+    'History',
+    'Params',
+    'Order by',
+    'Project',
+    'Feature',
+    'Evidently path',
+    'Sensitive feature',
+    'Group',
+    'Max difference',
+    'Rules',
+  ];
+  const expectOnly = (shown: string[]) => {
+    for (const label of TYPE_FIELDS) {
+      if (shown.includes(label)) {
+        expect(screen.getByLabelText(label)).toBeInTheDocument();
+      } else {
+        expect(screen.queryByLabelText(label)).not.toBeInTheDocument();
+      }
+    }
+  };
+
+  it('lists models with only a model filter: no version, alias, format or source', async () => {
+    const { getOptions, last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
+    await chooseType(user, /Models/);
+
+    expect(last()).toEqual({ refId: 'A', queryType: QueryType.Models, format: Format.Timeseries });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    expect(screen.getByLabelText('Query type')).toHaveValue('Models');
+    expect(screen.getByLabelText('Model')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Version')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Alias')).not.toBeInTheDocument();
+    expect(screen.queryByRole('radio', { name: 'Latest' })).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Source')).not.toBeInTheDocument();
+    expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
+    expectOnly([]);
+
+    await user.click(screen.getByLabelText('Model'));
+    await user.click(await screen.findByRole('option', { name: 'churn' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Models, {});
+    expect(last()).toEqual({ refId: 'A', queryType: QueryType.Models, format: Format.Timeseries, model: 'churn' });
+    expect(onRunQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it('narrows a data quality query to an Evidently project, path and metrics', async () => {
+    const { getOptions, last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
+    await chooseType(user, /Data quality/);
+    expect(last()).toEqual({ refId: 'A', queryType: QueryType.Quality, format: Format.Timeseries });
+
+    expect(screen.getByRole('radio', { name: 'Latest' })).toBeInTheDocument();
+    expect(screen.getByLabelText('Source')).toBeInTheDocument();
+    expect(screen.getByLabelText('Model')).toBeInTheDocument();
+    expect(screen.getByLabelText('Version')).toBeInTheDocument();
+    expect(screen.getByLabelText('Alias')).toBeInTheDocument();
+    expect(screen.getByLabelText('Metrics')).toBeInTheDocument();
+    expect(screen.getByLabelText('Evidently path')).toHaveAttribute('placeholder', 'project-a/snapshots');
+    expectOnly(['Project', 'Evidently path']);
+
+    await user.click(screen.getByLabelText('Source'));
+    await user.click(await screen.findByRole('option', { name: 'Evidently' }));
+    await user.click(screen.getByLabelText('Project'));
+    await user.click(await screen.findByRole('option', { name: 'credit-scoring' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Projects, {});
+
+    onRunQuery.mockClear();
+    await user.type(screen.getByLabelText('Evidently path'), 'credit/snapshots');
+    expect(onRunQuery).not.toHaveBeenCalled();
+    await user.tab();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+
+    await user.click(screen.getByLabelText('Metrics'));
+    await user.click(await screen.findByRole('option', { name: 'f1' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Metrics, { source: 'evidently' });
+    await waitFor(() =>
+      expect(last()).toEqual({
+        refId: 'A',
+        queryType: QueryType.Quality,
+        format: Format.Timeseries,
+        source: 'evidently',
+        project: 'credit-scoring',
+        path: 'credit/snapshots',
+        metrics: ['f1'],
+      })
+    );
+  });
+
+  it('clears the Evidently path of a data quality query to no value', async () => {
+    const { last, user } = setup({ refId: 'A', queryType: QueryType.Quality, path: 'x' });
+    await user.clear(screen.getByLabelText('Evidently path'));
+    expect(last()).toEqual({ refId: 'A', queryType: QueryType.Quality, path: undefined });
+  });
+
+  it('scores one model version with the latest values of some metrics', async () => {
+    const { getOptions, last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
+    await chooseType(user, /Trust score/);
+    expect(last()).toEqual({ refId: 'A', queryType: QueryType.TrustScore, format: Format.Timeseries });
+
+    expect(screen.getByLabelText('Source')).toBeInTheDocument();
+    expect(screen.getByLabelText('Model')).toBeInTheDocument();
+    expect(screen.getByLabelText('Version')).toBeInTheDocument();
+    expect(screen.getByLabelText('Alias')).toBeInTheDocument();
+    expect(screen.getByLabelText('Metrics')).toBeInTheDocument();
+    expectOnly([]);
+
+    await user.click(screen.getByRole('radio', { name: 'Latest' }));
+    await user.click(screen.getByLabelText('Model'));
+    await user.click(await screen.findByRole('option', { name: 'fraud-detector' }));
+    await user.click(screen.getByLabelText('Version'));
+    await user.click(await screen.findByRole('option', { name: '1' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Versions, { model: 'fraud-detector' });
+
+    await user.click(screen.getByLabelText('Metrics'));
+    await user.click(await screen.findByRole('option', { name: 'accuracy' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Metrics, { model: 'fraud-detector' });
+    await waitFor(() =>
+      expect(last()).toEqual({
+        refId: 'A',
+        queryType: QueryType.TrustScore,
+        format: Format.Latest,
+        model: 'fraud-detector',
+        version: '1',
+        metrics: ['accuracy'],
+      })
+    );
+    // Every choice ran the query: the type, the format, the model, the version and the metric.
+    expect(onRunQuery).toHaveBeenCalledTimes(5);
   });
 });

@@ -1,16 +1,6 @@
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
-import {
-  Combobox,
-  ComboboxOption,
-  InlineField,
-  InlineFieldRow,
-  InlineLabel,
-  InlineSwitch,
-  Input,
-  RadioButtonGroup,
-  TagsInput,
-} from '@grafana/ui';
-import React from 'react';
+import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup } from '@grafana/ui';
+import React, { ComponentType } from 'react';
 
 import type { DataSource } from '../datasource';
 import {
@@ -23,8 +13,19 @@ import {
   TrustQuery,
   VariableKind,
 } from '../types';
-import { OptionMultiSelect } from './OptionMultiSelect';
-import { OptionSelect } from './OptionSelect';
+import {
+  asNumber,
+  asText,
+  asTextOrUnset,
+  ChoiceField,
+  InputField,
+  ModelPicker,
+  OptionField,
+  OptionsField,
+  QueryFields,
+  TagsField,
+  useQueryFields,
+} from './fields/queryFields';
 
 type Props = QueryEditorProps<DataSource, TrustQuery, DteTrustOptions>;
 
@@ -67,9 +68,297 @@ const DIMENSION_TYPES: QueryType[] = [
   QueryType.TrustScore,
 ];
 
+// Fields more than one query type shows.
+
+function ExperimentsField() {
+  return (
+    <OptionsField
+      id="query-experiments"
+      label="Experiments"
+      labelWidth={LABEL_WIDTH}
+      field="experiments"
+      kind={VariableKind.Experiments}
+    />
+  );
+}
+
+function MetricsField() {
+  const { query } = useQueryFields();
+  return (
+    <OptionsField
+      id="query-metrics"
+      label="Metrics"
+      labelWidth={LABEL_WIDTH}
+      tooltip="Metric names to keep; empty keeps all"
+      field="metrics"
+      kind={VariableKind.Metrics}
+      params={{ model: query.model, experiments: query.experiments, source: query.source }}
+    />
+  );
+}
+
+/** MLflow run filter and the number of runs searched (accuracy) or listed (runs). */
+function RunFields() {
+  const { query } = useQueryFields();
+  const runs = query.queryType === QueryType.Runs;
+  return (
+    <>
+      <InputField
+        id="query-run-filter"
+        label="Run filter"
+        labelWidth={LABEL_WIDTH}
+        tooltip="MLflow search filter, e.g. params.model_type = 'xgb' and metrics.auc > 0.8"
+        field="runFilter"
+        parse={asText}
+        placeholder="params.model_type = 'xgb'"
+        width={60}
+      />
+      <InputField
+        id="query-limit"
+        label="Limit"
+        labelWidth={10}
+        tooltip={runs ? 'Max runs; empty or 0 returns all' : 'Max runs; default 100'}
+        field="limit"
+        parse={asNumber}
+        type="number"
+        min={0}
+        placeholder={runs ? 'all' : '100'}
+        width={10}
+      />
+    </>
+  );
+}
+
+/** Evidently file sources only: the backend reads `path` from the raw query (pkg/source/evidently). */
+function EvidentlyPathField() {
+  return (
+    <InputField
+      id="query-path"
+      label="Evidently path"
+      labelWidth={LABEL_WIDTH}
+      tooltip="Narrows Evidently exports to a file or directory relative to a configured Evidently path or workspace (no absolute paths, no ..). Empty reads them all."
+      field="path"
+      parse={asTextOrUnset}
+      placeholder="project-a/snapshots"
+      width={40}
+    />
+  );
+}
+
+// The fields of each query type, under the model.
+
+function AccuracyFields() {
+  const { query, update } = useQueryFields();
+  return (
+    <>
+      <InlineFieldRow>
+        <ExperimentsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <MetricsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <RunFields />
+        <InlineField
+          label="History"
+          labelWidth={10}
+          htmlFor="query-history"
+          tooltip="Full metric history, or only each run's latest values"
+        >
+          <InlineSwitch
+            id="query-history"
+            value={query.history ?? true}
+            onChange={(e) => update({ history: e.currentTarget.checked })}
+          />
+        </InlineField>
+      </InlineFieldRow>
+      {(query.source === Source.Evidently || query.path) && (
+        <InlineFieldRow>
+          <EvidentlyPathField />
+        </InlineFieldRow>
+      )}
+    </>
+  );
+}
+
+function RunsFields() {
+  return (
+    <>
+      <InlineFieldRow>
+        <ExperimentsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <RunFields />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <MetricsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <TagsField
+          id="query-params"
+          label="Params"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Param columns"
+          field="params"
+          placeholder="param name, Enter"
+        />
+        <TagsField
+          id="query-tags"
+          label="Tags"
+          labelWidth={10}
+          tooltip="Tag columns"
+          field="tags"
+          placeholder="tag name, Enter"
+        />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <TagsField
+          id="query-order-by"
+          label="Order by"
+          labelWidth={LABEL_WIDTH}
+          tooltip="MLflow order_by clauses, e.g. metrics.f1 DESC"
+          field="orderBy"
+          placeholder="attributes.start_time DESC, Enter"
+        />
+      </InlineFieldRow>
+    </>
+  );
+}
+
+/** Drift and data quality: an Evidently project and, for drift, a data column. */
+function EvidentlyFields() {
+  const { query } = useQueryFields();
+  return (
+    <>
+      <InlineFieldRow>
+        <OptionField
+          id="query-project"
+          label="Project"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Evidently project"
+          field="project"
+          kind={VariableKind.Projects}
+        />
+        {query.queryType === QueryType.Drift && (
+          <OptionField
+            id="query-feature"
+            label="Feature"
+            labelWidth={10}
+            tooltip="Data column"
+            field="feature"
+            kind={VariableKind.Features}
+            params={{ model: query.model, project: query.project }}
+          />
+        )}
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <MetricsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <EvidentlyPathField />
+      </InlineFieldRow>
+    </>
+  );
+}
+
+function FairnessFields() {
+  const { query } = useQueryFields();
+  return (
+    <>
+      <InlineFieldRow>
+        <OptionField
+          id="query-sensitive-feature"
+          label="Sensitive feature"
+          labelWidth={LABEL_WIDTH}
+          field="sensitiveFeature"
+          kind={VariableKind.SensitiveFeatures}
+          params={{ model: query.model }}
+        />
+        <OptionField
+          id="query-group"
+          label="Group"
+          labelWidth={10}
+          field="group"
+          kind={VariableKind.Groups}
+          params={{ model: query.model, sensitiveFeature: query.sensitiveFeature }}
+        />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <MetricsField />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InputField
+          id="query-difference-max"
+          label="Max difference"
+          labelWidth={LABEL_WIDTH}
+          tooltip="A between-group difference above this fails (e.g. demographic parity difference)"
+          field="differenceMax"
+          parse={asNumber}
+          type="number"
+          step={0.01}
+          min={0}
+          placeholder={String(DEFAULT_DIFFERENCE_MAX)}
+          width={10}
+        />
+        <InputField
+          id="query-ratio-min"
+          label="Min ratio"
+          labelWidth={12}
+          tooltip="A between-group ratio below this fails; 0.8 is the four-fifths rule"
+          field="ratioMin"
+          parse={asNumber}
+          type="number"
+          step={0.01}
+          min={0}
+          max={1}
+          placeholder={String(DEFAULT_RATIO_MIN)}
+          width={10}
+        />
+      </InlineFieldRow>
+    </>
+  );
+}
+
+function ComplianceFields() {
+  const { query } = useQueryFields();
+  return (
+    <InlineFieldRow>
+      <OptionsField
+        id="query-rules"
+        label="Rules"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Rule ids to evaluate; empty evaluates all"
+        field="rules"
+        kind={VariableKind.Rules}
+        params={{ model: query.model }}
+      />
+    </InlineFieldRow>
+  );
+}
+
+function TrustScoreFields() {
+  return (
+    <InlineFieldRow>
+      <MetricsField />
+    </InlineFieldRow>
+  );
+}
+
+/** What each query type shows besides its type, format, source and model (models: nothing more). */
+const TYPE_FIELDS: Partial<Record<QueryType, ComponentType>> = {
+  [QueryType.Accuracy]: AccuracyFields,
+  [QueryType.Runs]: RunsFields,
+  [QueryType.Drift]: EvidentlyFields,
+  [QueryType.Quality]: EvidentlyFields,
+  [QueryType.Fairness]: FairnessFields,
+  [QueryType.Compliance]: ComplianceFields,
+  [QueryType.TrustScore]: TrustScoreFields,
+};
+
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const queryType = query.queryType ?? QueryType.Accuracy;
   const isDimension = DIMENSION_TYPES.includes(queryType);
+  const TypeFields = TYPE_FIELDS[queryType];
 
   // Dropdowns, switches and radios run the query at once; text inputs run it when they lose focus.
   const set = (patch: Partial<TrustQuery>, run = true) => {
@@ -78,155 +367,19 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
       onRunQuery();
     }
   };
-  const numberOrUndefined = (text: string) => (text.trim() === '' ? undefined : Number(text));
-
-  const modelFilter = { model: query.model };
-  const modelFields = (
-    <>
-      <InlineField label="Model" labelWidth={LABEL_WIDTH} htmlFor="query-model">
-        <OptionSelect
-          inputId="query-model"
-          datasource={datasource}
-          kind={VariableKind.Models}
-          value={query.model}
-          onChange={(model) => set({ model })}
-        />
-      </InlineField>
-      {queryType !== QueryType.Models && (
-        <>
-          <InlineField label="Version" labelWidth={10} htmlFor="query-version">
-            <OptionSelect
-              inputId="query-version"
-              datasource={datasource}
-              kind={VariableKind.Versions}
-              params={modelFilter}
-              value={query.version}
-              width={16}
-              onChange={(version) => set({ version })}
-            />
-          </InlineField>
-          <InlineField label="Alias" labelWidth={10} htmlFor="query-alias">
-            <OptionSelect
-              inputId="query-alias"
-              datasource={datasource}
-              kind={VariableKind.Aliases}
-              params={modelFilter}
-              value={query.alias}
-              width={20}
-              onChange={(alias) => set({ alias })}
-            />
-          </InlineField>
-        </>
-      )}
-    </>
-  );
-
-  const experimentsField = (
-    <InlineField
-      label={
-        <InlineLabel id="query-experiments-label" width={LABEL_WIDTH}>
-          Experiments
-        </InlineLabel>
-      }
-    >
-      <OptionMultiSelect
-        labelId="query-experiments-label"
-        datasource={datasource}
-        kind={VariableKind.Experiments}
-        value={query.experiments}
-        onChange={(experiments) => set({ experiments })}
-      />
-    </InlineField>
-  );
-
-  const metricsField = (
-    <InlineField
-      label={
-        <InlineLabel id="query-metrics-label" width={LABEL_WIDTH} tooltip="Metric names to keep; empty keeps all">
-          Metrics
-        </InlineLabel>
-      }
-    >
-      <OptionMultiSelect
-        labelId="query-metrics-label"
-        datasource={datasource}
-        kind={VariableKind.Metrics}
-        params={{ model: query.model, experiments: query.experiments, source: query.source }}
-        value={query.metrics}
-        onChange={(metrics) => set({ metrics })}
-      />
-    </InlineField>
-  );
-
-  const runFilterField = (
-    <InlineField
-      label="Run filter"
-      labelWidth={LABEL_WIDTH}
-      htmlFor="query-run-filter"
-      tooltip="MLflow search filter, e.g. params.model_type = 'xgb' and metrics.auc > 0.8"
-    >
-      <Input
-        id="query-run-filter"
-        value={query.runFilter ?? ''}
-        placeholder="params.model_type = 'xgb'"
-        width={60}
-        onChange={(e) => set({ runFilter: e.currentTarget.value }, false)}
-        onBlur={onRunQuery}
-      />
-    </InlineField>
-  );
-
-  const limitField = (
-    <InlineField
-      label="Limit"
-      labelWidth={10}
-      htmlFor="query-limit"
-      tooltip={queryType === QueryType.Runs ? 'Max runs; empty or 0 returns all' : 'Max runs; default 100'}
-    >
-      <Input
-        id="query-limit"
-        type="number"
-        min={0}
-        value={query.limit ?? ''}
-        placeholder={queryType === QueryType.Runs ? 'all' : '100'}
-        width={10}
-        onChange={(e) => set({ limit: numberOrUndefined(e.currentTarget.value) }, false)}
-        onBlur={onRunQuery}
-      />
-    </InlineField>
-  );
-
-  // Evidently file sources only: the backend reads `path` from the raw query (pkg/source/evidently).
-  const pathField = (
-    <InlineField
-      label="Evidently path"
-      labelWidth={LABEL_WIDTH}
-      htmlFor="query-path"
-      tooltip="Narrows Evidently exports to a file or directory relative to a configured Evidently path or workspace (no absolute paths, no ..). Empty reads them all."
-    >
-      <Input
-        id="query-path"
-        value={query.path ?? ''}
-        placeholder="project-a/snapshots"
-        width={40}
-        onChange={(e) => set({ path: e.currentTarget.value || undefined }, false)}
-        onBlur={onRunQuery}
-      />
-    </InlineField>
-  );
 
   return (
-    <>
+    <QueryFields editor={{ query, datasource, update: set, onRunQuery }}>
       <InlineFieldRow>
-        <InlineField label="Query type" labelWidth={LABEL_WIDTH} htmlFor="query-type">
-          <Combobox<QueryType>
-            id="query-type"
-            options={QUERY_TYPE_OPTIONS}
-            value={queryType}
-            width={24}
-            onChange={(v) => set({ queryType: v.value, format: query.format ?? Format.Timeseries })}
-          />
-        </InlineField>
+        <ChoiceField<QueryType>
+          id="query-type"
+          label="Query type"
+          labelWidth={LABEL_WIDTH}
+          options={QUERY_TYPE_OPTIONS}
+          value={queryType}
+          width={24}
+          onChange={(v) => set({ queryType: v, format: query.format ?? Format.Timeseries })}
+        />
         {isDimension && (
           <InlineField label="Format" labelWidth={10}>
             <RadioButtonGroup<Format>
@@ -251,202 +404,11 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
         )}
       </InlineFieldRow>
 
-      <InlineFieldRow>{modelFields}</InlineFieldRow>
+      <InlineFieldRow>
+        <ModelPicker idPrefix="query" labelWidth={LABEL_WIDTH} withVersion={queryType !== QueryType.Models} />
+      </InlineFieldRow>
 
-      {queryType === QueryType.Accuracy && (
-        <>
-          <InlineFieldRow>{experimentsField}</InlineFieldRow>
-          <InlineFieldRow>{metricsField}</InlineFieldRow>
-          <InlineFieldRow>
-            {runFilterField}
-            {limitField}
-            <InlineField
-              label="History"
-              labelWidth={10}
-              htmlFor="query-history"
-              tooltip="Full metric history, or only each run's latest values"
-            >
-              <InlineSwitch
-                id="query-history"
-                value={query.history ?? true}
-                onChange={(e) => set({ history: e.currentTarget.checked })}
-              />
-            </InlineField>
-          </InlineFieldRow>
-          {(query.source === Source.Evidently || query.path) && <InlineFieldRow>{pathField}</InlineFieldRow>}
-        </>
-      )}
-
-      {queryType === QueryType.Runs && (
-        <>
-          <InlineFieldRow>{experimentsField}</InlineFieldRow>
-          <InlineFieldRow>
-            {runFilterField}
-            {limitField}
-          </InlineFieldRow>
-          <InlineFieldRow>{metricsField}</InlineFieldRow>
-          <InlineFieldRow>
-            <InlineField label="Params" labelWidth={LABEL_WIDTH} htmlFor="query-params" tooltip="Param columns">
-              <TagsInput
-                id="query-params"
-                tags={query.params ?? []}
-                placeholder="param name, Enter"
-                width={40}
-                onChange={(params) => set({ params })}
-              />
-            </InlineField>
-            <InlineField label="Tags" labelWidth={10} htmlFor="query-tags" tooltip="Tag columns">
-              <TagsInput
-                id="query-tags"
-                tags={query.tags ?? []}
-                placeholder="tag name, Enter"
-                width={40}
-                onChange={(tags) => set({ tags })}
-              />
-            </InlineField>
-          </InlineFieldRow>
-          <InlineFieldRow>
-            <InlineField
-              label="Order by"
-              labelWidth={LABEL_WIDTH}
-              htmlFor="query-order-by"
-              tooltip="MLflow order_by clauses, e.g. metrics.f1 DESC"
-            >
-              <TagsInput
-                id="query-order-by"
-                tags={query.orderBy ?? []}
-                placeholder="attributes.start_time DESC, Enter"
-                width={40}
-                onChange={(orderBy) => set({ orderBy })}
-              />
-            </InlineField>
-          </InlineFieldRow>
-        </>
-      )}
-
-      {(queryType === QueryType.Drift || queryType === QueryType.Quality) && (
-        <>
-          <InlineFieldRow>
-            <InlineField label="Project" labelWidth={LABEL_WIDTH} htmlFor="query-project" tooltip="Evidently project">
-              <OptionSelect
-                inputId="query-project"
-                datasource={datasource}
-                kind={VariableKind.Projects}
-                value={query.project}
-                onChange={(project) => set({ project })}
-              />
-            </InlineField>
-            {queryType === QueryType.Drift && (
-              <InlineField label="Feature" labelWidth={10} htmlFor="query-feature" tooltip="Data column">
-                <OptionSelect
-                  inputId="query-feature"
-                  datasource={datasource}
-                  kind={VariableKind.Features}
-                  params={{ model: query.model, project: query.project }}
-                  value={query.feature}
-                  onChange={(feature) => set({ feature })}
-                />
-              </InlineField>
-            )}
-          </InlineFieldRow>
-          <InlineFieldRow>{metricsField}</InlineFieldRow>
-          <InlineFieldRow>{pathField}</InlineFieldRow>
-        </>
-      )}
-
-      {queryType === QueryType.Fairness && (
-        <>
-          <InlineFieldRow>
-            <InlineField label="Sensitive feature" labelWidth={LABEL_WIDTH} htmlFor="query-sensitive-feature">
-              <OptionSelect
-                inputId="query-sensitive-feature"
-                datasource={datasource}
-                kind={VariableKind.SensitiveFeatures}
-                params={modelFilter}
-                value={query.sensitiveFeature}
-                onChange={(sensitiveFeature) => set({ sensitiveFeature })}
-              />
-            </InlineField>
-            <InlineField label="Group" labelWidth={10} htmlFor="query-group">
-              <OptionSelect
-                inputId="query-group"
-                datasource={datasource}
-                kind={VariableKind.Groups}
-                params={{ model: query.model, sensitiveFeature: query.sensitiveFeature }}
-                value={query.group}
-                onChange={(group) => set({ group })}
-              />
-            </InlineField>
-          </InlineFieldRow>
-          <InlineFieldRow>{metricsField}</InlineFieldRow>
-          <InlineFieldRow>
-            <InlineField
-              label="Max difference"
-              labelWidth={LABEL_WIDTH}
-              htmlFor="query-difference-max"
-              tooltip="A between-group difference above this fails (e.g. demographic parity difference)"
-            >
-              <Input
-                id="query-difference-max"
-                type="number"
-                step={0.01}
-                min={0}
-                value={query.differenceMax ?? ''}
-                placeholder={String(DEFAULT_DIFFERENCE_MAX)}
-                width={10}
-                onChange={(e) => set({ differenceMax: numberOrUndefined(e.currentTarget.value) }, false)}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-            <InlineField
-              label="Min ratio"
-              labelWidth={12}
-              htmlFor="query-ratio-min"
-              tooltip="A between-group ratio below this fails; 0.8 is the four-fifths rule"
-            >
-              <Input
-                id="query-ratio-min"
-                type="number"
-                step={0.01}
-                min={0}
-                max={1}
-                value={query.ratioMin ?? ''}
-                placeholder={String(DEFAULT_RATIO_MIN)}
-                width={10}
-                onChange={(e) => set({ ratioMin: numberOrUndefined(e.currentTarget.value) }, false)}
-                onBlur={onRunQuery}
-              />
-            </InlineField>
-          </InlineFieldRow>
-        </>
-      )}
-
-      {queryType === QueryType.Compliance && (
-        <InlineFieldRow>
-          <InlineField
-            label={
-              <InlineLabel
-                id="query-rules-label"
-                width={LABEL_WIDTH}
-                tooltip="Rule ids to evaluate; empty evaluates all"
-              >
-                Rules
-              </InlineLabel>
-            }
-          >
-            <OptionMultiSelect
-              labelId="query-rules-label"
-              datasource={datasource}
-              kind={VariableKind.Rules}
-              params={modelFilter}
-              value={query.rules}
-              onChange={(rules) => set({ rules })}
-            />
-          </InlineField>
-        </InlineFieldRow>
-      )}
-
-      {queryType === QueryType.TrustScore && <InlineFieldRow>{metricsField}</InlineFieldRow>}
-    </>
+      {TypeFields && <TypeFields />}
+    </QueryFields>
   );
 }

@@ -1,11 +1,10 @@
 import { QueryEditorProps } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineLabel } from '@grafana/ui';
+import { ComboboxOption, InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
 import { DteTrustOptions, QueryType, TrustQuery, VariableKind } from '../types';
-import { OptionMultiSelect } from './OptionMultiSelect';
-import { OptionSelect } from './OptionSelect';
+import { ChoiceField, ModelPicker, OptionField, OptionsField, QueryFields } from './fields/queryFields';
 
 type Props = QueryEditorProps<DataSource, TrustQuery, DteTrustOptions, TrustQuery>;
 
@@ -43,82 +42,61 @@ export function VariableQueryEditor({ query: stored, onChange, datasource }: Pro
     onChange({ ...query, ...patch, queryType: QueryType.Variable, variable: patch.variable ?? kind });
 
   return (
-    <>
+    <QueryFields editor={{ query, datasource, update }}>
       <InlineFieldRow>
-        <InlineField label="List" labelWidth={LABEL_WIDTH} htmlFor="variable-kind">
-          <Combobox<VariableKind>
-            id="variable-kind"
-            options={VARIABLE_KIND_OPTIONS}
-            value={kind}
-            width={30}
-            onChange={(v) => update({ variable: v.value })}
-          />
-        </InlineField>
+        <ChoiceField<VariableKind>
+          id="variable-kind"
+          label="List"
+          labelWidth={LABEL_WIDTH}
+          options={VARIABLE_KIND_OPTIONS}
+          value={kind}
+          width={30}
+          onChange={(variable) => update({ variable })}
+        />
       </InlineFieldRow>
       {MODEL_FILTERED.includes(kind) && (
         <InlineFieldRow>
-          <InlineField
-            label="Model"
+          <ModelPicker
+            idPrefix="variable"
             labelWidth={LABEL_WIDTH}
-            htmlFor="variable-model"
             tooltip="Narrow to one model; another variable such as $model works too"
-          >
-            <OptionSelect
-              inputId="variable-model"
-              datasource={datasource}
-              kind={VariableKind.Models}
-              value={query.model}
-              onChange={(model) => update({ model })}
-            />
-          </InlineField>
+          />
         </InlineFieldRow>
       )}
       {kind === VariableKind.Metrics && (
         <InlineFieldRow>
-          <InlineField
-            label={
-              <InlineLabel id="variable-experiments-label" width={LABEL_WIDTH}>
-                Experiments
-              </InlineLabel>
-            }
-          >
-            <OptionMultiSelect
-              labelId="variable-experiments-label"
-              datasource={datasource}
-              kind={VariableKind.Experiments}
-              value={query.experiments}
-              onChange={(experiments) => update({ experiments })}
-            />
-          </InlineField>
+          <OptionsField
+            id="variable-experiments"
+            label="Experiments"
+            labelWidth={LABEL_WIDTH}
+            field="experiments"
+            kind={VariableKind.Experiments}
+          />
         </InlineFieldRow>
       )}
       {kind === VariableKind.Features && (
         <InlineFieldRow>
-          <InlineField label="Project" labelWidth={LABEL_WIDTH} htmlFor="variable-project">
-            <OptionSelect
-              inputId="variable-project"
-              datasource={datasource}
-              kind={VariableKind.Projects}
-              value={query.project}
-              onChange={(project) => update({ project })}
-            />
-          </InlineField>
+          <OptionField
+            id="variable-project"
+            label="Project"
+            labelWidth={LABEL_WIDTH}
+            field="project"
+            kind={VariableKind.Projects}
+          />
         </InlineFieldRow>
       )}
       {kind === VariableKind.Groups && (
         <InlineFieldRow>
-          <InlineField label="Sensitive feature" labelWidth={LABEL_WIDTH} htmlFor="variable-sensitive-feature">
-            <OptionSelect
-              inputId="variable-sensitive-feature"
-              datasource={datasource}
-              kind={VariableKind.SensitiveFeatures}
-              params={{ model: query.model }}
-              value={query.sensitiveFeature}
-              onChange={(sensitiveFeature) => update({ sensitiveFeature })}
-            />
-          </InlineField>
+          <OptionField
+            id="variable-sensitive-feature"
+            label="Sensitive feature"
+            labelWidth={LABEL_WIDTH}
+            field="sensitiveFeature"
+            kind={VariableKind.SensitiveFeatures}
+            params={{ model: query.model }}
+          />
         </InlineFieldRow>
       )}
-    </>
+    </QueryFields>
   );
 }

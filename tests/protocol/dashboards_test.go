@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/genproto/pluginv2"
 )
 
 // scenario is one way a viewer sets a dashboard's variables.
@@ -55,15 +57,23 @@ func firstN(opts []string, n int) []string {
 // before it (a chained variable such as version depends on model), as Grafana does on load.
 func resolveVariables(t *testing.T, d *Dashboard, sc scenario, from, to time.Time) map[string]Variable {
 	t.Helper()
-	vars := map[string]Variable{}
-	pc := pluginContext(t, sharedDS)
+	vars, n := resolveVariablesWith(t, shared, pluginContext(t, sharedDS), d, sc, from, to)
+	counts["variable_queries"] += n
+	return vars
+}
+
+// resolveVariablesWith resolves a dashboard's variables through plugin p as data source pc; n is
+// the number of variable queries sent.
+func resolveVariablesWith(t testing.TB, p *Plugin, pc *pluginv2.PluginContext, d *Dashboard, sc scenario, from, to time.Time) (vars map[string]Variable, n int) {
+	t.Helper()
+	vars = map[string]Variable{}
 	for _, tv := range d.Templating.List {
 		if tv.Type != "query" {
 			continue
 		}
 		model := InterpolateTarget(tv.Query, vars)
 		model["queryType"] = "variable"
-		ans, err := shared.Query(pc, []Request{{RefID: "variable", Model: model, From: from, To: to, MaxDataPoints: 1000, Interval: time.Minute}})
+		ans, err := p.Query(pc, []Request{{RefID: "variable", Model: model, From: from, To: to, MaxDataPoints: 1000, Interval: time.Minute}})
 		if err != nil {
 			t.Fatalf("%s: variable %s: %v", d.UID, tv.Name, err)
 		}
@@ -71,15 +81,15 @@ func resolveVariables(t *testing.T, d *Dashboard, sc scenario, from, to time.Tim
 		if a.Error != "" {
 			t.Fatalf("%s: variable %s (%s): %s", d.UID, tv.Name, mustJSON(model), a.Error)
 		}
-		counts["variable_queries"]++
+		n++
 		opts := frameValues(a.Frames)
 		vars[tv.Name] = sc.pick(tv, opts)
 	}
-	return vars
+	return vars, n
 }
 
 // panelRequest is what Grafana sends for one target of one panel.
-func panelRequest(t *testing.T, d *Dashboard, p Panel, target map[string]any, vars map[string]Variable, now time.Time) Request {
+func panelRequest(t testing.TB, d *Dashboard, p Panel, target map[string]any, vars map[string]Variable, now time.Time) Request {
 	t.Helper()
 	from, err := ParseRelative(d.Time.From, now)
 	if err == nil && p.TimeFrom != "" {
@@ -103,7 +113,7 @@ func panelRequest(t *testing.T, d *Dashboard, p Panel, target map[string]any, va
 	}
 }
 
-func dashboardFiles(t *testing.T) []string {
+func dashboardFiles(t testing.TB) []string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(repoRoot(), "dashboards", "*.json"))
 	if len(files) != 5 {

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // OptionKinds implements trust.OptionsProvider.
@@ -173,6 +174,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 // CheckHealth implements trust.HealthChecker: the configured paths are readable and the UI
 // service answers. It does not parse the files.
 func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
+	ctx = upstream.Fresh(ctx) // health sees the upstream as it is now, never a cached answer
 	var parts []string
 	var problems []string
 	if p.files != nil {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // DefaultMaxFileMB is the per-file size limit when evidentlyMaxFileMB is not set.
@@ -31,6 +32,8 @@ type Config struct {
 	Workspaces stringList `json:"evidentlyWorkspaces"`
 	UIURL      string     `json:"evidentlyUiUrl"`
 	MaxFileMB  float64    `json:"evidentlyMaxFileMB"`
+	// Cache keeps the UI service's answers (cacheSeconds, cacheMaxMB; read by New).
+	Cache upstream.CacheSettings `json:"-"`
 	// Evidently JSON logged as MLflow run artifacts: explicit run ids, and experiments whose
 	// latest MLflowMaxRuns runs (default 100) are searched; MLflowArtifactPath is the artifact
 	// directory searched in each run (default: all of it, recursively).
@@ -97,6 +100,11 @@ func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provi
 	if len(cfg.Paths) == 0 && len(cfg.Workspaces) == 0 && cfg.UIURL == "" && len(cfg.MLflowRuns) == 0 && len(cfg.MLflowExperiments) == 0 {
 		return nil, nil
 	}
+	cs, err := upstream.ReadCacheSettings(s.JSONData)
+	if err != nil {
+		return nil, trust.Upstream(fmt.Errorf("evidently: %w", err))
+	}
+	cfg.Cache = cs
 	if cfg.UIURL != "" {
 		hs, err := httpx.FromSettings(ctx, s)
 		if err != nil {
@@ -117,7 +125,7 @@ func NewFromConfig(cfg Config, uiSecret string, runs trust.RunArtifacts) (*Provi
 		p.files = newFileStore(cfg.Paths, cfg.Workspaces, int64(cfg.MaxFileMB*(1<<20)))
 	}
 	if cfg.UIURL != "" {
-		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)), cfg.HTTP)
+		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)), cfg.Cache, cfg.HTTP)
 		if err != nil {
 			return nil, trust.Upstream(err)
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // uiListTTL is how long project and snapshot lists from the UI service are reused.
@@ -31,6 +32,7 @@ type uiClient struct {
 	secret   string
 	maxBytes int64
 	http     *http.Client
+	cache    *upstream.Cache // answers of this data source instance (cacheSeconds, cacheMaxMB)
 
 	mu       sync.Mutex
 	projects []uiProject
@@ -61,7 +63,7 @@ type uiSnapList struct {
 	snaps []uiSnapshot
 }
 
-func newUIClient(base, secret string, maxBytes int64, hs httpx.Settings) (*uiClient, error) {
+func newUIClient(base, secret string, maxBytes int64, cs upstream.CacheSettings, hs httpx.Settings) (*uiClient, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", trust.RedactURL(base))
@@ -74,13 +76,31 @@ func newUIClient(base, secret string, maxBytes int64, hs httpx.Settings) (*uiCli
 		base: strings.TrimRight(u.String(), "/"), secret: secret, maxBytes: maxBytes,
 		http:  hc,
 		snaps: map[string]uiSnapList{}, reports: map[string]*Report{},
+		cache: upstream.New(cs.TTL, cs.MaxBytes, 2*time.Minute),
 	}, nil
 }
 
 func (c *uiClient) close() { c.http.CloseIdleConnections() }
 
-// get fetches path and returns the body, bounded by maxBytes. Errors name the URL, never the secret.
+// get returns the body of GET path: from the cache while fresh, else from the service (identical
+// calls in flight are shared).
 func (c *uiClient) get(ctx context.Context, path string) ([]byte, error) {
+	a, err := c.cache.Get(ctx, "GET "+path, func(ctx context.Context) (*upstream.Answer, error) {
+		b, err := c.fetchGet(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		return &upstream.Answer{Body: b}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.Body, nil
+}
+
+// fetchGet fetches path and returns the body, bounded by maxBytes. Errors name the URL, never the
+// secret.
+func (c *uiClient) fetchGet(ctx context.Context, path string) ([]byte, error) {
 	u := c.base + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -510,8 +530,26 @@ func valueMap(nm *newMetric) map[string]any {
 	return mv
 }
 
-// post sends a JSON body and returns the answer and its status.
+// post returns the answer and status of POST path with a JSON body: from the cache while fresh,
+// else from the service. Failed calls are not kept.
 func (c *uiClient) post(ctx context.Context, path string, body []byte) ([]byte, int, error) {
+	status := 0
+	a, err := c.cache.Get(ctx, "POST "+path+"\x00"+string(body), func(ctx context.Context) (*upstream.Answer, error) {
+		b, st, err := c.fetchPost(ctx, path, body)
+		status = st
+		if err != nil {
+			return nil, err
+		}
+		return &upstream.Answer{Body: b, Status: st}, nil
+	})
+	if err != nil {
+		return nil, status, err
+	}
+	return a.Body, a.Status, nil
+}
+
+// fetchPost sends a JSON body and returns the answer and its status.
+func (c *uiClient) fetchPost(ctx context.Context, path string, body []byte) ([]byte, int, error) {
 	u := c.base + path
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // Default thresholds: a difference passes at or below 0.1, a ratio at or above 0.8 (the
@@ -40,12 +41,13 @@ type Config struct {
 	MLflow              bool     // fairlearnMlflow: read fairness results from MLflow runs (default true when MLflow is configured)
 	TLSSkipVerify       bool
 	Timeout             time.Duration
+	Cache               upstream.CacheSettings // cacheSeconds, cacheMaxMB: answers of fairlearnUrls
 }
 
 // LoadConfig reads the fairness keys of the settings. Lists may be JSON lists or strings holding
 // one entry per line (or comma-separated).
 func LoadConfig(s trust.Settings) (Config, error) {
-	c := Config{MLflow: true, ArtifactPaths: []string{"fairness"}}
+	c := Config{MLflow: true, ArtifactPaths: []string{"fairness"}, Cache: upstream.CacheSettings{TTL: upstream.DefaultTTL, MaxBytes: upstream.DefaultMaxBytes}}
 	if len(s.JSONData) == 0 {
 		return c, nil
 	}
@@ -107,6 +109,11 @@ func LoadConfig(s trust.Settings) (Config, error) {
 			errs = append(errs, fmt.Errorf("fairlearn: fairlearnUrls entry %q is not an HTTP(S) URL", redact(u)))
 		}
 	}
+	if cs, err := upstream.ReadCacheSettings(s.JSONData); err != nil {
+		errs = append(errs, fmt.Errorf("fairlearn: %w", err))
+	} else {
+		c.Cache = cs
+	}
 	return c, errors.Join(errs...)
 }
 
@@ -136,6 +143,7 @@ func stringList(raw json.RawMessage) ([]string, error) {
 type Provider struct {
 	cfg    Config
 	http   *http.Client
+	urls   *upstream.Cache // answers of fairlearnUrls for this data source instance
 	cache  fileCache
 	keys   *keyPatterns
 	mlflow runSource      // nil: MLflow not configured or fairlearnMlflow false
@@ -179,6 +187,7 @@ func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provi
 	if p.http, err = newHTTPClient(ctx, s, cfg, timeout); err != nil {
 		return nil, trust.Upstream(err)
 	}
+	p.urls = upstream.New(cfg.Cache.TTL, cfg.Cache.MaxBytes, timeout)
 	return p, nil
 }
 

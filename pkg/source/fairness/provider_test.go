@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -412,5 +413,43 @@ func TestGrafanaAllAndMultiValues(t *testing.T) {
 	o, err := p.Options(context.Background(), trust.VarVersions, &trust.Query{Model: "$__all"})
 	if err != nil || len(o) != 2 {
 		t.Errorf("versions of All: %v %v", o, err)
+	}
+}
+
+// TestURLAnswersAreCached: fairlearnUrls are downloaded once within cacheSeconds, every time with
+// cacheSeconds 0, and a URL answering 500 is asked again on the next query.
+func TestURLAnswersAreCached(t *testing.T) {
+	var hits, broken atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/flaky.csv" && broken.Add(1) == 1 {
+			http.Error(w, "down", http.StatusInternalServerError)
+			return
+		}
+		hits.Add(1)
+		_, _ = w.Write([]byte("attribute,dpd\nsex,0.25\n"))
+	}))
+	defer srv.Close()
+	for _, tc := range []struct {
+		settings map[string]any
+		want     int32
+	}{
+		{map[string]any{"fairlearnUrls": []string{srv.URL + "/a.csv"}}, 1},
+		{map[string]any{"fairlearnUrls": []string{srv.URL + "/a.csv"}, "cacheSeconds": 0}, 3},
+	} {
+		hits.Store(0)
+		p := newProvider(t, tc.settings)
+		for range 3 {
+			collect(t, p, trust.Query{})
+		}
+		if hits.Load() != tc.want {
+			t.Errorf("%v: %d downloads for 3 queries, want %d", tc.settings, hits.Load(), tc.want)
+		}
+	}
+	p := newProvider(t, map[string]any{"fairlearnUrls": []string{srv.URL + "/flaky.csv"}})
+	if _, err := p.Collect(context.Background(), trust.Fairness, &trust.Query{QueryType: "fairness"}); err == nil || !strings.Contains(err.Error(), "HTTP 500") {
+		t.Fatalf("first query: %v", err)
+	}
+	if ev := collect(t, p, trust.Query{}); len(ev.Points) == 0 {
+		t.Errorf("the URL that answered 500 was not asked again: %s", noticeText(ev))
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
-	"github.com/dte-trust/dte-trust/pkg/trust/frames"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // OptionKinds implements trust.OptionsProvider.
@@ -115,7 +115,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 			if c := pt.Labels[LabelControlGroup]; c != "" {
 				where = " [" + c + "]"
 			}
-			breaches = append(breaches, fmt.Sprintf("%s%s %s %s %s", pt.Metric, where, frames.FormatValue(pt.Value), op, frames.FormatValue(*pt.Threshold)))
+			breaches = append(breaches, fmt.Sprintf("%s%s %s %s %s", pt.Metric, where, trust.FormatValue(pt.Value), op, trust.FormatValue(*pt.Threshold)))
 		}
 		if len(breaches) == 0 {
 			continue
@@ -150,6 +150,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 // CheckHealth implements trust.HealthChecker: it reads every configured file and URL, counts the
 // fairness results found and names the files it could not read.
 func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
+	ctx = upstream.Fresh(ctx) // health sees the upstream as it is now, never a cached answer
 	if len(p.cfg.Paths)+len(p.cfg.URLs) == 0 {
 		return "Fairlearn: fairness results logged to MLflow runs are read at query time (no fairlearnPaths or fairlearnUrls)", nil
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
+	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // maxFileBytes bounds one fairness file or URL body; fairness results are kilobytes.
@@ -322,8 +323,24 @@ func (p *Provider) loadURLs(ctx context.Context, out *loaded) {
 	}
 }
 
-// fetch downloads one fairness result URL.
+// fetch returns one fairness result URL's body: from the cache while fresh, else downloaded
+// (identical downloads in flight are shared).
 func (p *Provider) fetch(ctx context.Context, u string) ([]byte, error) {
+	a, err := p.urls.Get(ctx, u, func(ctx context.Context) (*upstream.Answer, error) {
+		b, err := p.download(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		return &upstream.Answer{Body: b}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.Body, nil
+}
+
+// download fetches one fairness result URL.
+func (p *Provider) download(ctx context.Context, u string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return nil, fmt.Errorf("fairlearnUrls entry %s: %w", redact(u), err)

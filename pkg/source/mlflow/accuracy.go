@@ -3,8 +3,10 @@ package mlflow
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -42,18 +44,15 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	if len(sel.targets) == 0 {
 		return ev, nil
 	}
-	var pts []trust.Point
 	if q.WantsHistory() {
-		pts, err = p.historyPoints(ctx, q, sel)
-		if err != nil {
+		if err := p.history(ctx, q, sel, ev); err != nil {
 			return nil, err
 		}
 	} else {
-		pts = latestPoints(q, sel)
+		ev.Points = latestPoints(q, sel)
 	}
-	ev.Points = pts
 	p.noteMissingMetrics(q, sel, ev)
-	if len(pts) == 0 && len(ev.Notices) == 0 && q.WantsHistory() {
+	if ev.Len() == 0 && len(ev.Notices) == 0 && q.WantsHistory() {
 		ev.Info(trust.SourceMLflow, "", "no metric values of %s in the time range", sel.scope)
 	}
 	return ev, nil
@@ -101,40 +100,108 @@ func (t *target) point(m *Metric) trust.Point {
 	}
 }
 
-// historyPoints reads the full history of every selected metric of the runs, one key at a time
-// across all runs (the bulk endpoint takes one key and up to 100 runs per call).
-func (p *Provider) historyPoints(ctx context.Context, q *trust.Query, sel *selection) ([]trust.Point, error) {
+// history reads the full history of every selected metric of the runs into ev, one key at a time
+// across all runs (the bulk endpoint takes one key and up to 100 runs per call). A time-series
+// query gets the values as compact series (one per run target, metric and labels), which keeps
+// long histories small on their way to frames; other formats get points.
+func (p *Provider) history(ctx context.Context, q *trust.Query, sel *selection, ev *trust.Evidence) error {
 	h := planHistory(q, sel)
-	perKey := make([][]trust.Point, len(h.keys))
+	compact := q.Format == trust.FormatTimeseries || q.Format == ""
+	perKey := make([]keyValues, len(h.keys))
 	err := forEach(ctx, len(h.keys), len(h.keys), func(ctx context.Context, i int) error {
-		pts, err := p.keyHistory(ctx, q, h, h.keys[i])
-		if err != nil {
-			return err
-		}
-		perKey[i] = pts
-		return nil
+		kv, err := p.keyHistory(ctx, q, h, h.keys[i], compact)
+		perKey[i] = kv
+		return err
 	})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	n := 0
-	for _, pk := range perKey {
-		n += len(pk)
+	np, ns := 0, 0
+	for _, kv := range perKey {
+		for _, c := range kv {
+			np += len(c.points)
+			ns += len(c.series)
+		}
 	}
-	out := make([]trust.Point, 0, n)
-	for _, pk := range perKey {
-		out = append(out, pk...)
+	ev.Points = make([]trust.Point, 0, np)
+	if ns > 0 {
+		ev.Series = make([]trust.Series, 0, ns)
+	}
+	for i, kv := range perKey {
+		for _, c := range kv {
+			ev.Points = append(ev.Points, c.points...)
+			ev.Series = append(ev.Series, c.series...)
+		}
+		perKey[i] = nil
 	}
 	// Logged models without a run have no history: their latest values stand in for it.
 	for _, t := range h.loggedOnly {
 		for i := range t.logged.Data.Metrics {
 			m := &t.logged.Data.Metrics[i]
 			if q.WantsMetric(m.Key) && q.InRange(m.Time()) {
-				out = append(out, t.point(m))
+				ev.Points = append(ev.Points, t.point(m))
 			}
 		}
 	}
-	return out, nil
+	return nil
+}
+
+// keyValues are one metric key's values, batch by batch in run order.
+type keyValues []valueChunk
+
+// valueChunk is one history batch's values: points, or compact series.
+type valueChunk struct {
+	first  int // index of the batch's first run in the plan
+	points []trust.Point
+	series []trust.Series
+}
+
+// chunkOf turns one batch of history values within the query's range into the values of every
+// target of their run: points, or one series per target and labels.
+func chunkOf(q *trust.Query, h *historyPlan, first int, ms []Metric, compact bool) valueChunk {
+	c := valueChunk{first: first}
+	if !compact {
+		c.points = make([]trust.Point, 0, len(ms))
+	}
+	type seriesRef struct {
+		t      *target
+		labels uintptr
+	}
+	index := map[seriesRef]int{}
+	var perRun map[string]int // values of each run in the batch, to size its series at once
+	if compact {
+		perRun = map[string]int{}
+		for j := range ms {
+			perRun[ms[j].RunID]++
+		}
+	}
+	for j := range ms {
+		m := &ms[j]
+		if !q.InRange(m.Time()) {
+			continue
+		}
+		for _, t := range h.byRun[m.RunID] {
+			if !t.keeps(m) {
+				continue
+			}
+			pt := t.point(m)
+			if !compact {
+				c.points = append(c.points, pt)
+				continue
+			}
+			ref := seriesRef{t, reflect.ValueOf(pt.Labels).Pointer()}
+			i, ok := index[ref]
+			if !ok {
+				i = len(c.series)
+				index[ref] = i
+				n := perRun[m.RunID]
+				c.series = append(c.series, trust.Series{Point: pt, Millis: make([]int64, 0, n), Values: make([]float64, 0, n)})
+			}
+			c.series[i].Millis = append(c.series[i].Millis, int64(m.Timestamp))
+			c.series[i].Values = append(c.series[i].Values, pt.Value)
+		}
+	}
+	return c
 }
 
 // historyPlan is what historyPoints reads: the wanted metric keys and the runs that have them.
@@ -184,8 +251,9 @@ func planHistory(q *trust.Query, sel *selection) *historyPlan {
 }
 
 // keyHistory reads the history of one metric key of the plan's runs, the bulk endpoint first, and
-// returns the values within the query's time range as points of every target of their run.
-func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPlan, key string) ([]trust.Point, error) {
+// returns the values within the query's time range for every target of their run. Batches become
+// values as they arrive, so decoded batches never pile up.
+func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPlan, key string, compact bool) (keyValues, error) {
 	var bulk, single []string
 	for _, id := range h.keyRuns[key] {
 		if h.exact[id] {
@@ -194,8 +262,15 @@ func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPla
 			bulk = append(bulk, id)
 		}
 	}
-	ms, err := p.c.MetricHistories(ctx, bulk, key)
-	if err != nil {
+	var mu sync.Mutex
+	var out keyValues
+	add := func(first int, ms []Metric) {
+		c := chunkOf(q, h, first, ms, compact)
+		mu.Lock()
+		out = append(out, c)
+		mu.Unlock()
+	}
+	if err := p.c.EachMetricHistory(ctx, bulk, key, add); err != nil {
 		return nil, err
 	}
 	if len(single) > 0 {
@@ -203,22 +278,11 @@ func (p *Provider) keyHistory(ctx context.Context, q *trust.Query, h *historyPla
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, more...)
+		add(len(bulk), more)
 	}
-	pts := make([]trust.Point, 0, len(ms))
-	for j := range ms {
-		m := &ms[j]
-		t0 := m.Time()
-		if !q.InRange(t0) {
-			continue
-		}
-		for _, t := range h.byRun[m.RunID] {
-			if t.keeps(m) {
-				pts = append(pts, t.point(m))
-			}
-		}
-	}
-	return pts, nil
+	// In run order, as the batches were asked, whatever order they arrived in.
+	sort.Slice(out, func(i, j int) bool { return out[i].first < out[j].first })
+	return out, nil
 }
 
 // needsExactHistory reports whether a run's values are tied to MLflow 3 logged models or datasets.

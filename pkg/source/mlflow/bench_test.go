@@ -41,8 +41,8 @@ func BenchmarkAccuracyQuery(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if len(ev.Points) != benchRuns*benchMetrics*benchSteps {
-			b.Fatalf("%d points", len(ev.Points))
+		if ev.Len() != benchRuns*benchMetrics*benchSteps {
+			b.Fatalf("%d values", ev.Len())
 		}
 		_ = frames.Build(q.Format, ev)
 	}

@@ -37,6 +37,7 @@ func accuracyQuery(t *testing.T, p *Provider) []trust.Point {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ev.Flatten()
 	return ev.Points
 }
 
@@ -140,5 +141,26 @@ func TestCacheSettingsErrors(t *testing.T) {
 	c, err := LoadConfig(trust.Settings{JSONData: json.RawMessage(`{"cacheSeconds":"5","cacheMaxMB":2}`)})
 	if err != nil || c.Cache.TTL.Seconds() != 5 || c.Cache.MaxBytes != 2<<20 {
 		t.Errorf("%+v %v", c.Cache, err)
+	}
+}
+
+// TestGetRunsSearches: several runs are read with one runs/search, not one runs/get each; a run
+// the search does not find is asked with runs/get and, unknown there too, left nil.
+func TestGetRunsSearches(t *testing.T) {
+	srv := mlflowtest.New(t, mlflowtest.Demo(), mlflowtest.Options{})
+	c := newClient(t, srv)
+	ids := []string{mlflowtest.RunBaseline, "no-such-run", mlflowtest.RunChurn}
+	runs, err := c.GetRuns(context.Background(), ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runs[0] == nil || runs[0].Info.ID() != mlflowtest.RunBaseline || runs[1] != nil || runs[2] == nil || runs[2].Info.ID() != mlflowtest.RunChurn {
+		t.Fatalf("runs %v", runs)
+	}
+	if got := srv.Count("/api/2.0/mlflow/runs/get"); got != 1 {
+		t.Errorf("%d runs/get calls, want 1 (the run the search did not find)", got)
+	}
+	if srv.Count("/api/2.0/mlflow/runs/search") == 0 {
+		t.Error("no runs/search")
 	}
 }

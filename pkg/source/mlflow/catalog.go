@@ -42,18 +42,7 @@ func (p *Provider) ModelVersions(ctx context.Context, q *trust.Query) ([]trust.M
 		}
 	}
 	runs := make(map[string]*Run, len(ids))
-	got := make([]*Run, len(ids))
-	err = forEach(ctx, len(ids), p.c.workers(), func(ctx context.Context, i int) error {
-		r, err := p.c.GetRun(ctx, ids[i])
-		if err != nil {
-			if IsNotFound(err) {
-				return nil
-			}
-			return err
-		}
-		got[i] = r
-		return nil
-	})
+	got, err := p.c.GetRuns(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

@@ -256,11 +256,11 @@ func (c *Client) fetch(ctx context.Context, r *request, target string, payload [
 		}
 		status, hdr := resp.StatusCode, resp.Header
 		if status >= 200 && status < 300 {
-			defer c.putBuf(buf)
 			if !r.raw && looksLikeHTML(hdr.Get("Content-Type"), buf.Bytes()) {
+				c.putBuf(buf)
 				return nil, trust.Upstream(&Error{Endpoint: r.name, BaseURL: c.baseURL, Status: status, Message: "got an HTML page instead of JSON (a web UI, a login page or a proxy page?)", Hint: notMLflowHint})
 			}
-			return &upstream.Answer{Body: bytes.Clone(buf.Bytes()), ContentType: hdr.Get("Content-Type")}, nil
+			return &upstream.Answer{Body: c.takeBody(buf), ContentType: hdr.Get("Content-Type")}, nil
 		}
 		apiErr := c.statusError(r, status, hdr.Get("Content-Type"), buf.Bytes())
 		c.putBuf(buf)
@@ -413,6 +413,19 @@ func (c *Client) sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// takeBody returns an answer's body for the caller to keep: a small one is copied and its buffer
+// goes back to the pool; a large one read into a buffer sized from Content-Length keeps that
+// buffer, which saves a copy of megabytes of JSON and keeps such buffers out of the pool.
+func (c *Client) takeBody(buf *bytes.Buffer) []byte {
+	if n := buf.Len(); n < 64<<10 || buf.Cap() > n+n/4 {
+		// small, or read without a Content-Length into a buffer grown well past it
+		b := bytes.Clone(buf.Bytes())
+		c.putBuf(buf)
+		return b
+	}
+	return buf.Bytes()
 }
 
 func (c *Client) getBuf() *bytes.Buffer {

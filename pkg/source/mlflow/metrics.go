@@ -4,7 +4,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"sort"
 	"strconv"
+	"sync"
 )
 
 // Limits of the history endpoints (mlflow/server/handlers.py).
@@ -53,16 +55,51 @@ func (c *Client) GetMetricHistory(ctx context.Context, runID, key string) ([]Met
 }
 
 // MetricHistories returns the full history of metric key for every run of runIDs, with RunID set
-// on each value. It asks the bulk endpoint /ajax-api/2.0/mlflow/metrics/get-history-bulk for up to
-// 100 runs per call when the server has it, and falls back to one get-history call per run when
-// the server answers 404, 405 or 400 there; the outcome is remembered by the client. Calls run
-// concurrently within the client's concurrency bound.
+// on each value, in the order of runIDs' batches. See EachMetricHistory.
 func (c *Client) MetricHistories(ctx context.Context, runIDs []string, key string) ([]Metric, error) {
+	var mu sync.Mutex
+	parts := map[int][]Metric{}
+	err := c.EachMetricHistory(ctx, runIDs, key, func(first int, ms []Metric) {
+		mu.Lock()
+		parts[first] = ms
+		mu.Unlock()
+	})
+	if err != nil {
+		return nil, err
+	}
+	firsts := make([]int, 0, len(parts))
+	for f := range parts {
+		firsts = append(firsts, f)
+	}
+	sort.Ints(firsts)
+	ordered := make([][]Metric, len(firsts))
+	for i, f := range firsts {
+		ordered[i] = parts[f]
+	}
+	return concat(ordered), nil
+}
+
+// EachMetricHistory reads the full history of metric key for every run of runIDs and hands each
+// batch of values to emit as it arrives (first is the index in runIDs of the batch's first run;
+// emit may be called concurrently), so a caller can turn values into points without holding every
+// batch at once. It asks the bulk endpoint /ajax-api/2.0/mlflow/metrics/get-history-bulk for up
+// to 100 runs per call when the server has it, and falls back to one get-history call per run
+// when the server answers 404, 405 or 400 there; the outcome is remembered by the client. Calls
+// run concurrently within the client's concurrency bound.
+func (c *Client) EachMetricHistory(ctx context.Context, runIDs []string, key string, emit func(first int, ms []Metric)) error {
+	return c.eachHistory(ctx, runIDs, 0, key, emit)
+}
+
+func (c *Client) eachHistory(ctx context.Context, runIDs []string, offset int, key string, emit func(int, []Metric)) error {
 	if len(runIDs) == 0 {
-		return nil, nil
+		return nil
 	}
 	if c.bulk.Load() == bulkNo {
-		return c.historiesPerRun(ctx, runIDs, key)
+		ms, err := c.historiesPerRun(ctx, runIDs, key)
+		if err == nil {
+			emit(offset, ms)
+		}
+		return err
 	}
 	if c.bulk.Load() == bulkUnknown && len(runIDs) > 1 {
 		// Probe with the first batch alone so that a server without the endpoint costs one failed
@@ -70,27 +107,21 @@ func (c *Client) MetricHistories(ctx context.Context, runIDs []string, key strin
 		size := min(int(c.bulkBatch.Load()), len(runIDs))
 		first, err := c.historiesBulk(ctx, runIDs[:size], key)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		rest, err := c.MetricHistories(ctx, runIDs[size:], key)
-		if err != nil {
-			return nil, err
-		}
-		return append(first, rest...), nil
+		emit(offset, first)
+		return c.eachHistory(ctx, runIDs[size:], offset+size, key, emit)
 	}
 	size := int(c.bulkBatch.Load())
 	batches := (len(runIDs) + size - 1) / size
-	results := make([][]Metric, batches)
-	err := forEach(ctx, batches, c.workers(), func(ctx context.Context, i int) error {
+	return forEach(ctx, batches, c.workers(), func(ctx context.Context, i int) error {
 		ids := runIDs[i*size : min((i+1)*size, len(runIDs))]
 		ms, err := c.historiesBulk(ctx, ids, key)
-		results[i] = ms
+		if err == nil {
+			emit(offset+i*size, ms)
+		}
 		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return concat(results), nil
 }
 
 // historiesBulk fetches one batch through the bulk endpoint, handling a truncated answer and

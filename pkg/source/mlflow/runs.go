@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 )
 
 // runsPageSize is the page size asked of runs/search. MLflow's default is 1000 and its ceiling
@@ -101,3 +102,66 @@ func (c *Client) GetRun(ctx context.Context, runID string) (*Run, error) {
 }
 
 func quote(s string) string { return strconv.Quote(s) }
+
+// GetRuns reads several runs, aligned with ids (nil: not found). Instead of one runs/get per run
+// it searches the active experiments for the ids, 100 at a time (the experiment list and the
+// answers are cached like every answer); runs the search does not find (deleted, or in a deleted
+// experiment) and servers that refuse the search fall back to runs/get.
+func (c *Client) GetRuns(ctx context.Context, ids []string) ([]*Run, error) {
+	out := make([]*Run, len(ids))
+	found := c.searchRunIDs(ctx, ids)
+	var missing []int
+	for i, id := range ids {
+		if r, ok := found[id]; ok {
+			out[i] = r
+		} else {
+			missing = append(missing, i)
+		}
+	}
+	err := forEach(ctx, len(missing), c.workers(), func(ctx context.Context, j int) error {
+		r, err := c.GetRun(ctx, ids[missing[j]])
+		if err != nil {
+			if IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		out[missing[j]] = r
+		return nil
+	})
+	return out, err
+}
+
+// searchRunIDs finds runs by id with runs/search; on any failure it finds none (the caller then
+// asks runs/get).
+func (c *Client) searchRunIDs(ctx context.Context, ids []string) map[string]*Run {
+	found := map[string]*Run{}
+	if len(ids) < 2 {
+		return found
+	}
+	exps, err := c.SearchExperiments(ctx, "")
+	if err != nil || len(exps) == 0 {
+		return found
+	}
+	expIDs := make([]string, len(exps))
+	for i, e := range exps {
+		expIDs[i] = string(e.ExperimentID)
+	}
+	for start := 0; start < len(ids); start += 100 {
+		quoted := make([]string, 0, 100)
+		for _, id := range ids[start:min(start+100, len(ids))] {
+			quoted = append(quoted, "'"+strings.ReplaceAll(id, "'", "")+"'")
+		}
+		filter := "attributes.run_id IN (" + strings.Join(quoted, ",") + ")"
+		for es := 0; es < len(expIDs); es += 100 {
+			runs, err := c.SearchRuns(ctx, RunsSearch{ExperimentIDs: expIDs[es:min(es+100, len(expIDs))], Filter: filter})
+			if err != nil {
+				return map[string]*Run{}
+			}
+			for i := range runs {
+				found[runs[i].Info.ID()] = &runs[i]
+			}
+		}
+	}
+	return found
+}

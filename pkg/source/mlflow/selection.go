@@ -305,18 +305,9 @@ func (ms *modelSelector) readSourceRuns(ctx context.Context) error {
 			ms.runIDs = append(ms.runIDs, id)
 		}
 	}
-	ms.runs = make([]*Run, len(ms.runIDs))
-	return forEach(ctx, len(ms.runIDs), ms.p.c.workers(), func(ctx context.Context, i int) error {
-		r, err := ms.p.c.GetRun(ctx, ms.runIDs[i])
-		if err != nil {
-			if IsNotFound(err) {
-				return nil
-			}
-			return err
-		}
-		ms.runs[i] = r
-		return nil
-	})
+	runs, err := ms.p.c.GetRuns(ctx, ms.runIDs)
+	ms.runs = runs
+	return err
 }
 
 // nameExperiments fills sel.expNames with the names of the experiments of the source runs and of

@@ -30,10 +30,29 @@ func (p *Provider) Runs(ctx context.Context, q *trust.Query) (*trust.RunTable, e
 		table.MetricKeys = metricKeysOf(runs)
 	}
 	table.Runs = make([]trust.RunRow, len(runs))
+	cols := newRunColumns(table)
 	for i, t := range runs {
-		table.Runs[i] = p.runRow(t, table)
+		table.Runs[i] = p.runRow(t, cols)
 	}
 	return table, nil
+}
+
+// runColumns maps the table's metric, param and tag keys to their column (a key asked for twice
+// fills its last column).
+type runColumns struct {
+	metrics, params, tags map[string]int
+	n                     [3]int
+}
+
+func newRunColumns(t *trust.RunTable) *runColumns {
+	index := func(keys []string) map[string]int {
+		m := make(map[string]int, len(keys))
+		for i, k := range keys {
+			m[k] = i
+		}
+		return m
+	}
+	return &runColumns{index(t.MetricKeys), index(t.Params), index(t.Tags), [3]int{len(t.MetricKeys), len(t.Params), len(t.Tags)}}
 }
 
 // metricKeysOf lists, sorted, every metric key the runs logged.
@@ -47,14 +66,13 @@ func metricKeysOf(runs []*target) []string {
 	return sortedSet(set)
 }
 
-// runRow is one run's row: the run's attributes and the values of the table's metric, param and
+// runRow is one run's row: the run's attributes and its cells in the table's metric, param and
 // tag columns (a key logged twice keeps its last value).
-func (p *Provider) runRow(t *target, table *trust.RunTable) trust.RunRow {
+func (p *Provider) runRow(t *target, cols *runColumns) trust.RunRow {
 	r := t.run
 	row := trust.RunRow{
 		ID: r.Info.ID(), Name: r.Info.RunName, Experiment: t.exp, Status: r.Info.Status,
 		Start: millis(r.Info.StartTime), End: millis(r.Info.EndTime), User: r.Data.Tag("mlflow.user"),
-		Metrics: map[string]float64{}, Params: map[string]string{}, Tags: map[string]string{},
 	}
 	if row.Name == "" {
 		row.Name = r.Data.Tag("mlflow.runName")
@@ -63,30 +81,33 @@ func (p *Provider) runRow(t *target, table *trust.RunTable) trust.RunRow {
 		row.User = r.Info.UserID
 	}
 	row.Link = p.c.RunURL(t.expID, row.ID)
-	wanted := func(keys []string) map[string]bool {
-		m := make(map[string]bool, len(keys))
-		for _, k := range keys {
-			m[k] = true
-		}
-		return m
-	}
-	metrics, params, tags := wanted(table.MetricKeys), wanted(table.Params), wanted(table.Tags)
-	for j := range r.Data.Metrics {
-		if m := &r.Data.Metrics[j]; metrics[m.Key] {
-			row.Metrics[m.Key] = float64(m.Value)
+	if cols.n[0] > 0 {
+		row.Metrics = make([]*float64, cols.n[0])
+		for j := range r.Data.Metrics {
+			if c, ok := cols.metrics[r.Data.Metrics[j].Key]; ok {
+				v := float64(r.Data.Metrics[j].Value)
+				row.Metrics[c] = &v
+			}
 		}
 	}
-	for _, kv := range r.Data.Params {
-		if params[kv.Key] {
-			row.Params[kv.Key] = kv.Value
-		}
-	}
-	for _, kv := range r.Data.Tags {
-		if tags[kv.Key] {
-			row.Tags[kv.Key] = kv.Value
-		}
-	}
+	row.Params = stringCells(r.Data.Params, cols.params, cols.n[1])
+	row.Tags = stringCells(r.Data.Tags, cols.tags, cols.n[2])
 	return row
+}
+
+// stringCells are a run's params or tags in the table's column order.
+func stringCells(kvs []KeyValue, cols map[string]int, n int) []*string {
+	if n == 0 {
+		return nil
+	}
+	out := make([]*string, n)
+	for i := range kvs {
+		if c, ok := cols[kvs[i].Key]; ok {
+			v := kvs[i].Value
+			out[c] = &v
+		}
+	}
+	return out
 }
 
 // Models answers the models query type: one row per model version (newest first within a model),

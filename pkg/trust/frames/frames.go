@@ -3,9 +3,9 @@
 package frames
 
 import (
-	"fmt"
 	"math"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -22,14 +22,16 @@ var typeVersion = data.FrameTypeVersion{0, 1}
 func Build(format trust.Format, ev *trust.Evidence) data.Frames {
 	var frames data.Frames
 	switch {
-	case len(ev.Points) == 0:
+	case ev.Len() == 0:
 		frames = Empty(format)
 	case format == trust.FormatLatest:
+		ev.Flatten()
 		frames = Latest(ev.Points)
 	case format == trust.FormatTable:
+		ev.Flatten()
 		frames = Table(ev.Points)
 	default:
-		frames = Timeseries(ev.Points)
+		frames = TimeseriesOf(ev.Points, ev.Series)
 	}
 	AddNotices(frames, ev.Notices)
 	return frames
@@ -105,52 +107,132 @@ func DisplayName(p *trust.Point) string {
 
 // Timeseries renders points as timeseries-multi: one frame per series, fields time and value, the
 // value field carrying the labels and a display name, rows sorted by time.
-func Timeseries(points []trust.Point) data.Frames {
-	type series struct {
-		first *trust.Point
-		rows  []int // indices into points
-	}
-	index := map[string]*series{}
-	var order []string
-	keyOf := seriesKeyer{}
+func Timeseries(points []trust.Point) data.Frames { return TimeseriesOf(points, nil) }
+
+// TimeseriesOf renders points and compact series together as Timeseries does: values of the same
+// series key form one frame whichever way they came, points before series values at equal times.
+func TimeseriesOf(points []trust.Point, compact []trust.Series) data.Frames {
+	g := grouping{points: points, compact: compact, index: map[string]*group{}, keyOf: seriesKeyer{}}
 	for i := range points {
-		p := &points[i]
-		k := keyOf.key(p)
-		s, ok := index[k]
-		if !ok {
-			s = &series{first: p}
-			index[k] = s
-			order = append(order, k)
-		}
-		s.rows = append(s.rows, i)
+		gr := g.groupOf(&points[i])
+		gr.members = append(gr.members, member{-1, i})
 	}
-	sort.Strings(order)
-	if len(order) == 0 {
+	for i := range compact {
+		g.addSeries(i)
+	}
+	sort.Strings(g.order)
+	if len(g.order) == 0 {
 		return data.Frames{emptyFrame(data.FrameTypeTimeSeriesMulti)}
 	}
-	frames := make(data.Frames, 0, len(order))
-	firsts := make([]*trust.Point, 0, len(order))
-	for _, k := range order {
-		s := index[k]
-		sort.SliceStable(s.rows, func(i, j int) bool { return points[s.rows[i]].Time.Before(points[s.rows[j]].Time) })
-		times := make([]time.Time, len(s.rows))
-		values := make([]float64, len(s.rows))
-		for i, r := range s.rows {
-			times[i] = points[r].Time
-			values[i] = points[r].Value
+	frames := make(data.Frames, 0, len(g.order))
+	firsts := make([]*trust.Point, 0, len(g.order))
+	for _, k := range g.order {
+		gr := g.index[k]
+		times, values := g.columns(gr)
+		valueField := data.NewField("value", seriesLabels(gr.first), values)
+		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(gr.first)}
+		if gr.first.Threshold != nil {
+			valueField.Config.Custom = map[string]any{"threshold": *gr.first.Threshold}
 		}
-		valueField := data.NewField("value", seriesLabels(s.first), values)
-		valueField.Config = &data.FieldConfig{DisplayNameFromDS: DisplayName(s.first)}
-		if s.first.Threshold != nil {
-			valueField.Config.Custom = map[string]any{"threshold": *s.first.Threshold}
-		}
-		f := data.NewFrame(s.first.Metric, data.NewField("time", nil, times), valueField)
+		f := data.NewFrame(gr.first.Metric, data.NewField("time", nil, times), valueField)
 		f.Meta = &data.FrameMeta{Type: data.FrameTypeTimeSeriesMulti, TypeVersion: typeVersion}
 		frames = append(frames, f)
-		firsts = append(firsts, s.first)
+		firsts = append(firsts, gr.first)
 	}
 	disambiguate(frames, firsts)
 	return frames
+}
+
+// grouping gathers the values of points and compact series by series key.
+type grouping struct {
+	points  []trust.Point
+	compact []trust.Series
+	index   map[string]*group
+	order   []string
+	keyOf   seriesKeyer
+}
+
+// group is the values of one series key.
+type group struct {
+	first   *trust.Point
+	members []member
+	only    int // index of the one compact series holding every value (members unused), or -1
+}
+
+// member is one value: a point, or a value of a compact series.
+type member struct {
+	series int // index into compact, or -1 for a point
+	row    int // index into points, or into the series' values
+}
+
+func (g *grouping) groupOf(p *trust.Point) *group {
+	k := g.keyOf.key(p)
+	gr, ok := g.index[k]
+	if !ok {
+		gr = &group{first: p, only: -1}
+		g.index[k] = gr
+		g.order = append(g.order, k)
+	}
+	return gr
+}
+
+// addSeries adds compact series i to its group: as the group's only series while it is alone,
+// value by value once anything else joins.
+func (g *grouping) addSeries(i int) {
+	gr := g.groupOf(&g.compact[i].Point)
+	if len(gr.members) == 0 && gr.only < 0 {
+		gr.only = i
+		return
+	}
+	g.expand(gr)
+	for j := range g.compact[i].Values {
+		gr.members = append(gr.members, member{i, j})
+	}
+}
+
+// expand lists the values of the group's only series as members.
+func (g *grouping) expand(gr *group) {
+	if gr.only < 0 {
+		return
+	}
+	for j := range g.compact[gr.only].Values {
+		gr.members = append(gr.members, member{gr.only, j})
+	}
+	gr.only = -1
+}
+
+func (g *grouping) at(m member) (time.Time, float64) {
+	if m.series < 0 {
+		return g.points[m.row].Time, g.points[m.row].Value
+	}
+	return g.compact[m.series].Time(m.row), g.compact[m.series].Values[m.row]
+}
+
+// columns are a group's times and values sorted by time (ties keep input order). A lone series
+// already in time order needs no regrouping.
+func (g *grouping) columns(gr *group) ([]time.Time, []float64) {
+	if gr.only >= 0 {
+		s := &g.compact[gr.only]
+		if slices.IsSorted(s.Millis) {
+			times := make([]time.Time, len(s.Millis))
+			for i := range s.Millis {
+				times[i] = s.Time(i)
+			}
+			return times, s.Values
+		}
+		g.expand(gr)
+	}
+	sort.SliceStable(gr.members, func(i, j int) bool {
+		ti, _ := g.at(gr.members[i])
+		tj, _ := g.at(gr.members[j])
+		return ti.Before(tj)
+	})
+	times := make([]time.Time, len(gr.members))
+	values := make([]float64, len(gr.members))
+	for i, m := range gr.members {
+		times[i], values[i] = g.at(m)
+	}
+	return times, values
 }
 
 // disambiguateBy are the labels that tell apart series whose display names collide (MLflow and
@@ -195,21 +277,35 @@ func disambiguate(frames data.Frames, firsts []*trust.Point) {
 // seriesKeyer computes Point.SeriesKey, sorting the labels of each distinct Labels map once:
 // sources share one map among the points of a series, and a sort per point dominated the cost of
 // building frames for large histories. Labels must not change while a keyer is in use.
-type seriesKeyer map[uintptr]string
+// The whole key is kept per Labels map, dimension and metric too, so the points of one series
+// share one key string instead of building one each.
+type seriesKeyer map[seriesID]string
+
+type seriesID struct {
+	labels    uintptr // the Labels map; 0 for the labels part alone
+	dimension trust.Dimension
+	metric    string
+}
 
 func (k seriesKeyer) key(p *trust.Point) string {
 	if len(p.Labels) == 0 {
 		return p.SeriesKey()
 	}
-	id := reflect.ValueOf(p.Labels).Pointer()
-	labels, ok := k[id]
+	ptr := reflect.ValueOf(p.Labels).Pointer()
+	full := seriesID{ptr, p.Dimension, p.Metric}
+	if key, ok := k[full]; ok {
+		return key
+	}
+	labels, ok := k[seriesID{labels: ptr}]
 	if !ok {
 		// The key of a point with only labels is "\x00" followed by the labels part.
 		only := trust.Point{Labels: p.Labels}
 		labels = only.SeriesKey()[1:]
-		k[id] = labels
+		k[seriesID{labels: ptr}] = labels
 	}
-	return string(p.Dimension) + "\x00" + p.Metric + labels
+	key := string(p.Dimension) + "\x00" + p.Metric + labels
+	k[full] = key
+	return key
 }
 
 // LatestPoints keeps the latest point of each series (ties: the later one in input order), sorted
@@ -407,12 +503,4 @@ func Annotations(anns []trust.Annotation) data.Frames {
 		data.NewField("title", nil, title), data.NewField("text", nil, text), data.NewField("tags", nil, tags))
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
 	return data.Frames{f}
-}
-
-// FormatValue renders a value for text output (trustq tables).
-func FormatValue(v float64) string {
-	if math.IsNaN(v) {
-		return "NaN"
-	}
-	return fmt.Sprintf("%.6g", v)
 }

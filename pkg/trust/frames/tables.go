@@ -48,17 +48,9 @@ func Runs(t *trust.RunTable) data.Frames {
 		data.NewField("end_time", nil, ends),
 		data.NewField("user", nil, users),
 	}
-	for _, k := range t.MetricKeys {
-		vals := make([]*float64, n)
-		for i := range t.Runs {
-			if v, ok := t.Runs[i].Metrics[k]; ok {
-				vals[i] = &v
-			}
-		}
-		fields = append(fields, data.NewField("metrics."+k, nil, vals))
-	}
-	fields = append(fields, stringColumns("params.", t.Params, n, func(i int) map[string]string { return t.Runs[i].Params })...)
-	fields = append(fields, stringColumns("tags.", t.Tags, n, func(i int) map[string]string { return t.Runs[i].Tags })...)
+	fields = append(fields, columns("metrics.", t.MetricKeys, t.Runs, func(r *trust.RunRow) []*float64 { return r.Metrics })...)
+	fields = append(fields, columns("params.", t.Params, t.Runs, func(r *trust.RunRow) []*string { return r.Params })...)
+	fields = append(fields, columns("tags.", t.Tags, t.Runs, func(r *trust.RunRow) []*string { return r.Tags })...)
 	fields = append(fields, linkField(links, "Open run in MLflow"))
 	f := data.NewFrame("runs", fields...)
 	f.Meta = &data.FrameMeta{Type: data.FrameTypeTable}
@@ -67,14 +59,14 @@ func Runs(t *trust.RunTable) data.Frames {
 	return out
 }
 
-// stringColumns is one nullable string column per key, named prefix+key, from each row's map.
-func stringColumns(prefix string, keys []string, n int, row func(i int) map[string]string) []*data.Field {
+// columns is one nullable column per key, named prefix+key, from each row's cells in key order.
+func columns[T any](prefix string, keys []string, rows []trust.RunRow, cells func(*trust.RunRow) []*T) []*data.Field {
 	out := make([]*data.Field, 0, len(keys))
-	for _, k := range keys {
-		vals := make([]*string, n)
-		for i := 0; i < n; i++ {
-			if v, ok := row(i)[k]; ok {
-				vals[i] = &v
+	for c, k := range keys {
+		vals := make([]*T, len(rows))
+		for i := range rows {
+			if rc := cells(&rows[i]); c < len(rc) {
+				vals[i] = rc[c]
 			}
 		}
 		out = append(out, data.NewField(prefix+k, nil, vals))

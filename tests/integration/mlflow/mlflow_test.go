@@ -526,7 +526,9 @@ func TestMLflowStoppedMidSuite(t *testing.T) {
 		t.Fatal(err)
 	}
 	const timeout = 3 * time.Second
-	ds := newDS(t, mlflowSettings(url, map[string]any{"timeoutSeconds": timeout.Seconds()}, nil))
+	// cacheSeconds 0: every query must reach the server, or the answer cached before the server
+	// hung would be served (as it is, by design, with the default cache).
+	ds := newDS(t, mlflowSettings(url, map[string]any{"timeoutSeconds": timeout.Seconds(), "cacheSeconds": 0}, nil))
 	q := map[string]any{"queryType": trust.QueryVariable, "variable": trust.VarExperiments}
 	mustFrames(t, query(t, ds, q))
 

@@ -1,16 +1,17 @@
-import { InlineField, TextArea } from '@grafana/ui';
+import { TextArea } from '@grafana/ui';
 import React, { useState } from 'react';
 
-interface Props<T> {
-  id: string;
-  label: string;
-  labelWidth: number;
-  tooltip?: string;
-  value?: T;
-  onChange: (value: T | undefined) => void;
+import { DteTrustOptions } from '../../types';
+import { SettingFieldProps, SettingRow } from './settingFields';
+import { useSettings } from './settingsContext';
+
+/** jsonData keys holding an object or a list, edited as JSON text. */
+type StructuredKey = 'fairlearnCsvColumns' | 'trustScoreWeights';
+
+export interface JsonSettingProps extends SettingFieldProps {
+  setting: StructuredKey;
   /** Checks the parsed JSON: an error message, or undefined when it has the shape the backend decodes. */
   validate: (parsed: unknown) => string | undefined;
-  placeholder?: string;
   rows?: number;
   cols?: number;
 }
@@ -20,18 +21,9 @@ interface Props<T> {
  * the field loses focus: valid JSON of the right shape is stored as the parsed value (not as a
  * string), empty text removes the key, anything else is shown with an error and not stored.
  */
-export function JsonField<T>({
-  id,
-  label,
-  labelWidth,
-  tooltip,
-  value,
-  onChange,
-  validate,
-  placeholder,
-  rows = 6,
-  cols = 60,
-}: Props<T>) {
+export function JsonSetting({ setting, validate, rows = 6, cols = 60, ...field }: JsonSettingProps) {
+  const { jsonData, setJson } = useSettings();
+  const value = jsonData[setting];
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const [error, setError] = useState<string | undefined>(undefined);
   const text = draft ?? (value === undefined || value === null ? '' : JSON.stringify(value, null, 2));
@@ -44,7 +36,7 @@ export function JsonField<T>({
       setError(undefined);
       setDraft(undefined);
       if (value !== undefined) {
-        onChange(undefined);
+        setJson(setting, undefined);
       }
       return;
     }
@@ -62,23 +54,23 @@ export function JsonField<T>({
     }
     setError(undefined);
     setDraft(undefined);
-    onChange(parsed as T);
+    setJson(setting, parsed as DteTrustOptions[StructuredKey]);
   };
 
   return (
-    <InlineField label={label} labelWidth={labelWidth} htmlFor={id} tooltip={tooltip} invalid={!!error} error={error}>
+    <SettingRow {...field} error={error}>
       <TextArea
-        id={id}
+        id={field.id}
         value={text}
         rows={rows}
         cols={cols}
-        placeholder={placeholder}
+        placeholder={field.placeholder}
         onChange={(e) => {
           setDraft(e.currentTarget.value);
           setError(undefined);
         }}
         onBlur={commit}
       />
-    </InlineField>
+    </SettingRow>
   );
 }

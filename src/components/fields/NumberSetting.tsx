@@ -1,21 +1,20 @@
-import { InlineField, Input } from '@grafana/ui';
+import { Input } from '@grafana/ui';
 import React, { useState } from 'react';
 
-interface Props {
-  id: string;
-  label: string;
-  labelWidth: number;
-  tooltip?: string;
-  value?: number;
-  onChange: (value: number | undefined) => void;
-  placeholder?: string;
+import { SettingFieldProps, SettingRow } from './settingFields';
+import { SettingKey, useSettings } from './settingsContext';
+
+export interface NumberSettingProps extends SettingFieldProps {
+  setting: SettingKey<number>;
   /** A whole number: the Go side decodes the key into an int, and a fraction would fail the whole decode. */
   integer?: boolean;
+  /** 0 is a meaningful value (it turns something off), not only numbers above it. */
+  allowZero?: boolean;
   width?: number;
 }
 
 /** Checks a typed number; returns the value to store (undefined for empty: the backend default) or an error. */
-export function parsePositive(text: string, integer = false): { value?: number; error?: string } {
+export function parsePositive(text: string, integer = false, allowZero = false): { value?: number; error?: string } {
   const t = text.trim();
   if (t === '') {
     return {};
@@ -27,7 +26,10 @@ export function parsePositive(text: string, integer = false): { value?: number; 
   if (integer && !Number.isSafeInteger(n)) {
     return { error: 'Enter a whole number, or leave empty for the default' };
   }
-  if (n <= 0) {
+  if (allowZero && n < 0) {
+    return { error: 'Enter 0 or a number above it, or leave empty for the default' };
+  }
+  if (!allowZero && n <= 0) {
     return { error: 'Enter a number greater than 0, or leave empty for the default' };
   }
   return { value: n };
@@ -37,46 +39,38 @@ export function parsePositive(text: string, integer = false): { value?: number; 
  * A positive number setting, stored in jsonData as a JSON number. Empty removes the key (the backend
  * default applies); an invalid entry is shown with an error and not stored.
  */
-export function NumberField({
-  id,
-  label,
-  labelWidth,
-  tooltip,
-  value,
-  onChange,
-  placeholder,
-  integer,
-  width = 12,
-}: Props) {
+export function NumberSetting({ setting, integer, allowZero, width = 12, ...field }: NumberSettingProps) {
+  const { jsonData, setJson } = useSettings();
+  const value = jsonData[setting];
   // The text being typed, while it differs from the stored value (e.g. an invalid entry).
   const [draft, setDraft] = useState<string | undefined>(undefined);
   const text = draft ?? (value === undefined ? '' : String(value));
-  const { error } = parsePositive(text, integer);
+  const { error } = parsePositive(text, integer, allowZero);
 
   return (
-    <InlineField label={label} labelWidth={labelWidth} htmlFor={id} tooltip={tooltip} invalid={!!error} error={error}>
+    <SettingRow {...field} error={error}>
       <Input
-        id={id}
+        id={field.id}
         type="number"
-        min={integer ? 1 : 0}
+        min={integer && !allowZero ? 1 : 0}
         step={integer ? 1 : 'any'}
         value={text}
-        placeholder={placeholder}
+        placeholder={field.placeholder}
         width={width}
         onChange={(e) => {
           const next = e.currentTarget.value;
           setDraft(next);
-          const parsed = parsePositive(next, integer);
+          const parsed = parsePositive(next, integer, allowZero);
           if (!parsed.error && parsed.value !== value) {
-            onChange(parsed.value);
+            setJson(setting, parsed.value);
           }
         }}
         onBlur={() => {
-          if (!parsePositive(text, integer).error) {
+          if (!parsePositive(text, integer, allowZero).error) {
             setDraft(undefined);
           }
         }}
       />
-    </InlineField>
+    </SettingRow>
   );
 }

@@ -1,0 +1,70 @@
+import { DataSourceJsonData, DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import React, { ReactNode } from 'react';
+
+import { DteTrustOptions, DteTrustSecureJsonData } from '../../types';
+import { editorContext } from './editorContext';
+
+export type SettingsEditorProps = DataSourcePluginOptionsEditorProps<DteTrustOptions, DteTrustSecureJsonData>;
+
+/** The plugin's own jsonData keys (not Grafana's common ones, not the numbered header names). */
+type OwnKey = Exclude<keyof DteTrustOptions, keyof DataSourceJsonData | `httpHeaderName${number}`>;
+
+/** The plugin's jsonData keys whose value is exactly of type V. */
+export type SettingKey<V> = {
+  [K in OwnKey]-?: [NonNullable<DteTrustOptions[K]>] extends [V]
+    ? [V] extends [NonNullable<DteTrustOptions[K]>]
+      ? K
+      : never
+    : never;
+}[OwnKey];
+
+/** Secrets the config editor writes to secureJsonData (header values are the headers editor's). */
+export type SecretKey = Exclude<keyof DteTrustSecureJsonData, `httpHeaderValue${number}`>;
+
+/** One secret as SecretInput and SecretTextArea take it. */
+export interface SecretBinding {
+  isConfigured: boolean;
+  value: string;
+  onReset: () => void;
+  onChange: (value: string) => void;
+}
+
+export interface SettingsEditor {
+  jsonData: DteTrustOptions;
+  setJson: <K extends keyof DteTrustOptions>(key: K, value: DteTrustOptions[K]) => void;
+  secret: (key: SecretKey) => SecretBinding;
+}
+
+const [EditorProvider, useSettings] = editorContext<SettingsEditor>('setting fields');
+/** The settings being edited, for the setting fields. */
+export { useSettings };
+
+/** Reading and writing the datasource settings being edited, for the setting fields inside it. */
+export function SettingsProvider({
+  options,
+  onOptionsChange,
+  children,
+}: SettingsEditorProps & { children: ReactNode }) {
+  const { jsonData } = options;
+  const secureJsonFields = options.secureJsonFields ?? {};
+  const secureJsonData = options.secureJsonData ?? {};
+
+  const editor: SettingsEditor = {
+    jsonData,
+    setJson: (key, value) => onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } }),
+    // Secrets go to secureJsonData only; Grafana encrypts them and never sends them back, it only
+    // reports in secureJsonFields that they are set.
+    secret: (key) => ({
+      isConfigured: Boolean(secureJsonFields[key]),
+      value: secureJsonData[key] ?? '',
+      onReset: () =>
+        onOptionsChange({
+          ...options,
+          secureJsonFields: { ...secureJsonFields, [key]: false },
+          secureJsonData: { ...secureJsonData, [key]: '' },
+        }),
+      onChange: (value) => onOptionsChange({ ...options, secureJsonData: { ...secureJsonData, [key]: value } }),
+    }),
+  };
+  return <EditorProvider value={editor}>{children}</EditorProvider>;
+}
