@@ -95,6 +95,37 @@ test-protocol: build-frontend build-backend-linux ## the packaged backend driven
 test-e2e: ## the plugin inside a Grafana you started (GRAFANA_URL, GRAFANA_USER, GRAFANA_PASSWORD); without GRAFANA_URL says it did not run
 	scripts/test-e2e.sh
 
+# --- fuzzing ---------------------------------------------------------------------------------------
+# Every parser of untrusted input has a fuzz target; `go test` (make test-go) runs their seed
+# corpora (f.Add seeds from testdata/ and ../shared/samples, read in place, and each package's
+# testdata/fuzz/). `make fuzz` fuzzes each target for FUZZTIME, one after the other; a crasher is
+# written to the package's testdata/fuzz/<Target>/ and stays there as a regression seed.
+FUZZTIME     ?= 5m
+FUZZPARALLEL ?= $(shell nproc 2>/dev/null || echo 1)
+# Minimizing each new input derived from a large Evidently file can take the engine's full 60 s;
+# a shorter bound leaves the time to fuzzing.
+FUZZMINIMIZETIME ?= 10s
+FUZZ_TARGETS := \
+	pkg/source/evidently:FuzzParse \
+	pkg/source/evidently:FuzzWorkspace \
+	pkg/source/evidently:FuzzUIAnswers \
+	pkg/source/fairness:FuzzDecodeJSON \
+	pkg/source/fairness:FuzzDecodeCSV \
+	pkg/source/fairness:FuzzKeyPatterns \
+	pkg/source/mlflow:FuzzDecodeMetricsPage \
+	pkg/source/mlflow:FuzzDecodeAnswer \
+	pkg/pyjson:FuzzSanitize \
+	pkg/trust:FuzzParseQuery \
+	pkg/policy:FuzzParseRules
+
+.PHONY: fuzz
+fuzz: ## fuzz every parser of untrusted input for FUZZTIME each (default 5m, FUZZPARALLEL workers); crashers land in testdata/fuzz/
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t#*:}; \
+	  echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	  go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZETIME) -parallel=$(FUZZPARALLEL) ./$$pkg; \
+	done
+
 # --- fixtures, benchmarks, demo ----------------------------------------------------------------------
 .PHONY: fixtures bench demo demo-stop
 fixtures: ## regenerate testdata from real Evidently and Fairlearn (pinned venvs)

@@ -41,7 +41,7 @@ func NewDatasource(ctx context.Context, s backend.DataSourceInstanceSettings) (i
 
 // SettingsFrom extracts the trust settings from Grafana's instance settings.
 func SettingsFrom(s backend.DataSourceInstanceSettings) trust.Settings {
-	return trust.Settings{JSONData: json.RawMessage(s.JSONData), Secure: s.DecryptedSecureJSONData}
+	return trust.Settings{JSONData: json.RawMessage(s.JSONData), Secure: s.DecryptedSecureJSONData, UID: s.UID, Name: s.Name, Type: s.Type}
 }
 
 // New builds an instance from trust settings (used by Grafana through NewDatasource and by trustq).

@@ -53,7 +53,7 @@ func (ds *Datasource) handleOptions(w http.ResponseWriter, r *http.Request) {
 		if trust.IsUpstream(err) {
 			status = http.StatusBadGateway
 		}
-		writeJSON(w, status, map[string]string{"error": err.Error()})
+		writeJSON(w, status, map[string]string{"error": trust.RedactText(err.Error())})
 		return
 	}
 	if opts == nil {

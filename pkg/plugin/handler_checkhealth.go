@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 // CheckHealth checks every configured source with a real call and says what is wrong.
@@ -15,5 +17,5 @@ func (ds *Datasource) CheckHealth(ctx context.Context, _ *backend.CheckHealthReq
 	if !r.OK {
 		status = backend.HealthStatusError
 	}
-	return &backend.CheckHealthResult{Status: status, Message: r.Message}, nil
+	return &backend.CheckHealthResult{Status: status, Message: trust.RedactText(r.Message)}, nil
 }

@@ -8,11 +8,11 @@ package policy
 import (
 	"context"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -109,7 +109,8 @@ func NewFromConfig(host Host, cfg Config) (*Provider, error) {
 		p.layers = append(p.layers, layer{doc: []byte(cfg.PolicyRules), origin: OriginSettings})
 	}
 	if cfg.PolicyRulesFile != "" {
-		b, err := os.ReadFile(cfg.PolicyRulesFile)
+		// a regular file within the document limit (a FIFO or device is refused without waiting)
+		b, err := fsroot.ReadFile(context.Background(), cfg.PolicyRulesFile, MaxDocumentBytes)
 		if err != nil {
 			p.setupErr = append(p.setupErr, trust.Notice{Source: trust.SourcePolicy, Location: OriginRulesFile + " " + cfg.PolicyRulesFile,
 				Message: fmt.Sprintf("cannot read the rules file: %v", err), Warning: true})

@@ -146,15 +146,21 @@ type parsedSpec struct {
 }
 
 // parseRules reads a rules document: either {rules: [...]} or a bare list of rules. A document
-// that is not YAML or has the wrong shape is an error; a single bad rule is returned with its error
-// so that the others still load.
+// that is not YAML, has the wrong shape or is over a limit (limits.go) is an error; a single bad
+// rule is returned with its error so that the others still load.
 func parseRules(doc []byte) ([]parsedSpec, error) {
+	if err := checkSize(doc); err != nil {
+		return nil, err
+	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc, &root); err != nil {
 		return nil, fmt.Errorf("not valid YAML: %w", err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
 		return nil, nil // empty document
+	}
+	if err := checkNesting(&root); err != nil {
+		return nil, err
 	}
 	n := root.Content[0]
 	if n.Kind == yaml.MappingNode {
@@ -173,6 +179,9 @@ func parseRules(doc []byte) ([]parsedSpec, error) {
 	}
 	if n.Kind != yaml.SequenceNode {
 		return nil, fmt.Errorf("line %d: expected a list of rules (or {rules: [...]})", n.Line)
+	}
+	if err := checkCount(n); err != nil {
+		return nil, err
 	}
 	out := make([]parsedSpec, 0, len(n.Content))
 	for i, item := range n.Content {

@@ -150,11 +150,12 @@ type Notice struct {
 }
 
 // String renders the notice for a frame notice or a log line.
+// Credentials in URLs (userinfo, token parameters) are redacted, whoever built the notice.
 func (n Notice) String() string {
 	if n.Location == "" {
-		return fmt.Sprintf("%s: %s", n.Source, n.Message)
+		return RedactText(fmt.Sprintf("%s: %s", n.Source, n.Message))
 	}
-	return fmt.Sprintf("%s: %s: %s", n.Source, n.Location, n.Message)
+	return RedactText(fmt.Sprintf("%s: %s: %s", n.Source, n.Location, n.Message))
 }
 
 // Evidence is what a source returns for a query: points plus notices about what it had to skip.
@@ -217,14 +218,14 @@ func (e *Evidence) Flatten() {
 // Add appends points.
 func (e *Evidence) Add(p ...Point) { e.Points = append(e.Points, p...) }
 
-// Warn appends a warning notice.
+// Warn appends a warning notice, credentials in URLs redacted.
 func (e *Evidence) Warn(source, location, format string, args ...any) {
-	e.Notices = append(e.Notices, Notice{Source: source, Location: location, Message: fmt.Sprintf(format, args...), Warning: true})
+	e.Notices = append(e.Notices, Notice{Source: source, Location: RedactText(location), Message: RedactText(fmt.Sprintf(format, args...)), Warning: true})
 }
 
-// Info appends an informational notice.
+// Info appends an informational notice, credentials in URLs redacted.
 func (e *Evidence) Info(source, location, format string, args ...any) {
-	e.Notices = append(e.Notices, Notice{Source: source, Location: location, Message: fmt.Sprintf(format, args...)})
+	e.Notices = append(e.Notices, Notice{Source: source, Location: RedactText(location), Message: RedactText(fmt.Sprintf(format, args...))})
 }
 
 // Merge appends the points and notices of o.

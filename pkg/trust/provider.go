@@ -13,6 +13,10 @@ import (
 type Settings struct {
 	JSONData json.RawMessage
 	Secure   map[string]string
+	// UID, Name and Type identify the datasource instance in Grafana (empty outside Grafana): the
+	// HTTP clients need them for Grafana's secure SOCKS proxy (its default user is the UID) and
+	// their request metrics.
+	UID, Name, Type string
 }
 
 // Decode unmarshals the jsonData object into v (a source's own config struct).

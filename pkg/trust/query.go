@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 )
 
 // Query types. Dimension query types (accuracy, drift, quality, fairness) collect evidence from every
@@ -108,6 +110,9 @@ type Query struct {
 func ParseQuery(raw []byte, queryType string) (Query, error) {
 	var q Query
 	if len(raw) > 0 {
+		if err := jsonlimit.CheckDepth(raw); err != nil {
+			return q, fmt.Errorf("malformed query JSON: %w", err)
+		}
 		if err := json.Unmarshal(raw, &q); err != nil {
 			return q, fmt.Errorf("malformed query JSON: %w", err)
 		}

@@ -2,10 +2,8 @@ package evidently
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/dte-trust/dte-trust/pkg/fsroot"
 )
 
 // walkTTL is how long a directory walk is trusted: the panels of one dashboard refresh share a walk.
@@ -147,19 +147,28 @@ func (s *fileStore) allowed(real string) bool {
 	return false
 }
 
+// pathError is a mistake in the query's path field: the user's to fix (a bad request), not an
+// upstream failure. Its message never names where a symlink leads.
+type pathError struct{ msg string }
+
+func (e *pathError) Error() string { return e.msg }
+
+func badPath(format string, args ...any) error { return &pathError{msg: fmt.Sprintf(format, args...)} }
+
 // resolve turns a query's relative path into real paths inside the roots. Absolute paths and ".."
-// are refused outright; symlinks are resolved and the target checked against the roots.
+// are refused outright; symlinks are resolved and the target checked against the roots. Errors are
+// *pathError.
 func (s *fileStore) resolve(rel string) ([]string, error) {
 	clean := filepath.ToSlash(strings.TrimSpace(rel))
 	if clean == "" {
 		return nil, nil
 	}
 	if filepath.IsAbs(rel) || strings.HasPrefix(clean, "/") || (len(clean) > 1 && clean[1] == ':') {
-		return nil, fmt.Errorf("evidently: path %q: absolute paths are not allowed; name a file or directory relative to a configured Evidently path", rel)
+		return nil, badPath("evidently: path %q: absolute paths are not allowed; name a file or directory relative to a configured Evidently path", rel)
 	}
 	for _, part := range strings.Split(clean, "/") {
 		if part == ".." {
-			return nil, fmt.Errorf("evidently: path %q: \"..\" is not allowed; name a file or directory inside a configured Evidently path", rel)
+			return nil, badPath("evidently: path %q: \"..\" is not allowed; name a file or directory inside a configured Evidently path", rel)
 		}
 	}
 	var out []string
@@ -173,12 +182,12 @@ func (s *fileStore) resolve(rel string) ([]string, error) {
 			continue
 		}
 		if !s.allowed(real) {
-			return nil, fmt.Errorf("evidently: path %q leads outside the configured Evidently paths (symlink to %s)", rel, real)
+			return nil, badPath("evidently: path %q leads outside the configured Evidently paths through a symlink", rel)
 		}
 		out = append(out, real)
 	}
 	if len(out) == 0 {
-		return nil, fmt.Errorf("evidently: path %q is not found under any configured Evidently path", rel)
+		return nil, badPath("evidently: path %q is not found under any configured Evidently path", rel)
 	}
 	return out, nil
 }
@@ -417,20 +426,23 @@ func (s *fileStore) readProject(dir string) *project {
 	id := filepath.Base(dir)
 	pr := &project{ID: id, Name: id}
 	meta := filepath.Join(dir, "metadata.json")
-	f, err := os.Open(meta)
-	if err != nil {
+	f, err := s.open(meta, maxMetadataBytes)
+	if errors.Is(err, fs.ErrNotExist) {
 		s.notices = append(s.notices, fileNotice{location: meta, message: "project has no metadata.json: its snapshots are served under the directory name " + id, warning: true})
 		s.projects[dir] = pr
 		return pr
 	}
-	defer f.Close()
 	var m struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	b, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	var b []byte
 	if err == nil {
-		err = json.Unmarshal(b, &m)
+		b, err = f.ReadAll(context.Background(), maxMetadataBytes) // a small regular file: reading it cannot hang
+		f.Close()
+	}
+	if err == nil {
+		err = decodeJSON(b, &m)
 	}
 	if err != nil {
 		s.notices = append(s.notices, fileNotice{location: meta, message: "cannot read project metadata (" + err.Error() + "): using the directory name " + id, warning: true})
@@ -466,7 +478,7 @@ func (s *fileStore) readHeaders(ctx context.Context) error {
 			defer wg.Done()
 			buf := make([]byte, headerPrefix)
 			for e := range work {
-				rep := s.readHeader(e, buf)
+				rep := s.readHeader(ctx, e, buf)
 				mu.Lock()
 				if rep != nil {
 					s.cacheReport(e, rep)
@@ -487,23 +499,29 @@ func (s *fileStore) readHeaders(ctx context.Context) error {
 }
 
 // readHeader reads a file's header from its first bytes; when the header does not fit there it
-// parses the whole file and returns the report so it is cached.
-func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
+// parses the whole file and returns the report so it is cached. A read the query's context stopped
+// leaves the entry to be read again.
+func (s *fileStore) readHeader(ctx context.Context, e *entry, buf []byte) (rep *Report) {
 	e.hdrDone = true
 	e.hdr = header{time: e.mtime.UTC(), fromMtime: true}
+	defer func() {
+		if e.err != nil && ctx.Err() != nil && errors.Is(e.err, ctx.Err()) {
+			e.hdrDone, e.err, rep = false, nil, nil
+		}
+	}()
 	if s.maxBytes > 0 && e.size > s.maxBytes {
 		e.err = fmt.Errorf("file is %.1f MB, over the %d MB limit (evidentlyMaxFileMB): skipped", float64(e.size)/(1<<20), s.maxBytes>>20)
 		return nil
 	}
-	f, err := os.Open(e.path)
+	f, err := s.open(e.path, s.maxBytes)
 	if err != nil {
-		e.err = errors.New(errText(err))
+		e.err = fileError(err)
 		return nil
 	}
-	n, err := io.ReadFull(f, buf)
+	n, err := f.ReadPrefix(ctx, buf)
 	f.Close()
-	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
-		e.err = errors.New(errText(err))
+	if err != nil {
+		e.err = fileError(err)
 		return nil
 	}
 	if h, ok := scanHeader(buf[:n], n < len(buf)); ok {
@@ -519,7 +537,7 @@ func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
 		}
 	}
 	// the header is not in the prefix (Report.json() writes the timestamp last): parse it all
-	r, err := s.parse(e)
+	r, err := s.parse(ctx, e)
 	if err != nil {
 		e.err = err
 		return nil
@@ -528,15 +546,61 @@ func (s *fileStore) readHeader(e *entry, buf []byte) *Report {
 	return r
 }
 
-func (s *fileStore) parse(e *entry) (*Report, error) {
-	b, err := os.ReadFile(e.path)
+func (s *fileStore) parse(ctx context.Context, e *entry) (*Report, error) {
+	f, err := s.open(e.path, s.maxBytes)
 	if err != nil {
-		return nil, errors.New(errText(err))
+		return nil, fileError(err)
 	}
-	if s.maxBytes > 0 && int64(len(b)) > s.maxBytes {
-		return nil, fmt.Errorf("file is over the %d MB limit (evidentlyMaxFileMB): skipped", s.maxBytes>>20)
+	b, err := f.ReadAll(ctx, s.maxBytes)
+	f.Close()
+	if err != nil {
+		return nil, fileError(err)
 	}
 	return Parse(b, e.mtime)
+}
+
+// maxMetadataBytes bounds a workspace project's metadata.json.
+const maxMetadataBytes = 1 << 20
+
+// open opens a file of the index through the file-access layer (pkg/fsroot), inside the configured
+// root that holds it: a name never leaves that root (symlinks are resolved first only to find the
+// root, which then confines the open), only regular files are opened (a FIFO or device is refused
+// without blocking) and a file over limit is refused.
+func (s *fileStore) open(path string, limit int64) (*fsroot.File, error) {
+	real := path
+	if r, err := filepath.EvalSymlinks(path); err == nil {
+		real = r
+	}
+	notFound := fsroot.ErrOutside
+	for _, rt := range s.roots {
+		fr, err := fsroot.Open(rt.dir)
+		if err != nil {
+			if rt.dir == real {
+				notFound = err // a configured file that cannot be opened (a FIFO, say)
+			}
+			continue
+		}
+		if name, ok := fr.Rel(real); ok {
+			return fr.OpenFile(name, limit)
+		}
+	}
+	return nil, notFound
+}
+
+// fileError is the text of a file-access error for a notice: the limit named by its setting, the
+// path left out (the notice names the file).
+func fileError(err error) error {
+	var tl *fsroot.TooLargeError
+	if errors.As(err, &tl) {
+		return fmt.Errorf("%s (evidentlyMaxFileMB): skipped", tl.Error())
+	}
+	if errors.Is(err, fsroot.ErrOutside) {
+		return errors.New("symlink points outside the configured Evidently paths: skipped")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return errors.New(errText(err))
 }
 
 // cacheReport keeps a parsed report, evicting the least recently used ones over the budget.
@@ -623,7 +687,7 @@ func (s *fileStore) load(ctx context.Context, sel selection) ([]loaded, error) {
 	// parse outside the lock, in parallel; entries are only written back under it
 	reports := make([]*Report, len(parse))
 	errs := make([]error, len(parse))
-	if err := parallel(ctx, len(parse), func(i int) { reports[i], errs[i] = s.parse(parse[i]) }); err != nil {
+	if err := parallel(ctx, len(parse), func(i int) { reports[i], errs[i] = s.parse(ctx, parse[i]) }); err != nil {
 		return nil, err
 	}
 	s.mu.Lock()

@@ -143,11 +143,15 @@ func (m *mapper) newMetrics(ms []newMetric, tests []newTest) {
 		if name == "" {
 			name = snake(nm.class)
 		}
-		if !m.valueShapes(trust.Quality, name, "", nm.value, labels) {
-			if nm.typ != "" {
+		// a metric without a type (class) has no name to serve its value under
+		if name == "" || !m.valueShapes(trust.Quality, name, "", nm.value, labels) {
+			switch {
+			case nm.typ != "":
 				m.unknown(nm.typ)
-			} else {
+			case nm.class != "":
 				m.unknown(nm.class)
+			default:
+				m.unknown("(a metric without a type)")
 			}
 		}
 	}

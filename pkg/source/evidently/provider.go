@@ -12,11 +12,13 @@ package evidently
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -39,6 +41,9 @@ type Config struct {
 	MLflowExperiments  stringList `json:"evidentlyMlflowExperiments"`
 	MLflowArtifactPath string     `json:"evidentlyMlflowArtifactPath"`
 	MLflowMaxRuns      int        `json:"evidentlyMlflowMaxRuns"`
+	// HTTP are the outbound HTTP settings of the UI client (maxResponseMB, allowedHosts, Grafana's
+	// HTTP options), read by New; the zero value means the defaults.
+	HTTP httpx.Settings `json:"-"`
 }
 
 // stringList accepts a JSON list of strings or one string with one entry per line or comma.
@@ -100,6 +105,13 @@ func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provi
 		return nil, trust.Upstream(fmt.Errorf("evidently: %w", err))
 	}
 	cfg.Cache = cs
+	if cfg.UIURL != "" {
+		hs, err := httpx.FromSettings(ctx, s)
+		if err != nil {
+			return nil, trust.Upstream(fmt.Errorf("evidently settings: %w", err))
+		}
+		cfg.HTTP = hs
+	}
 	return NewFromConfig(cfg, s.Secure["evidentlyUiSecret"], runs)
 }
 
@@ -113,7 +125,7 @@ func NewFromConfig(cfg Config, uiSecret string, runs trust.RunArtifacts) (*Provi
 		p.files = newFileStore(cfg.Paths, cfg.Workspaces, int64(cfg.MaxFileMB*(1<<20)))
 	}
 	if cfg.UIURL != "" {
-		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)), cfg.Cache)
+		ui, err := newUIClient(cfg.UIURL, uiSecret, int64(cfg.MaxFileMB*(1<<20)), cfg.Cache, cfg.HTTP)
 		if err != nil {
 			return nil, trust.Upstream(err)
 		}
@@ -201,6 +213,10 @@ func (p *Provider) each(ctx context.Context, q *trust.Query, f *filter, fn func(
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
+			var pe *pathError
+			if errors.As(err, &pe) {
+				return err // the query's path is wrong: a bad request, whatever the other kinds say
+			}
 			errs = append(errs, err)
 		}
 	}
@@ -227,7 +243,7 @@ func (p *Provider) eachFile(ctx context.Context, q *trust.Query, f *filter, fn f
 	x := extrasOf(q)
 	under, err := p.files.resolve(x.Path)
 	if err != nil {
-		return trust.Upstream(err)
+		return err // a *pathError: the user's query, not the upstream
 	}
 	sel := selection{from: q.From, to: q.To, under: under, keep: func(e *entry) bool {
 		return f.keepHeader(e.project, e.hdr.model, e.hdr.version)
@@ -282,10 +298,10 @@ func (p *Provider) eachFile(ctx context.Context, q *trust.Query, f *filter, fn f
 
 // snapshotLink is the Evidently UI page of a snapshot, when the UI URL is set.
 func (p *Provider) snapshotLink(pr *project, snapshotID string) string {
-	if p.cfg.UIURL == "" || pr == nil || snapshotID == "" {
+	if p.ui == nil || pr == nil || snapshotID == "" {
 		return ""
 	}
-	return uiSnapshotURL(p.cfg.UIURL, pr.ID, snapshotID)
+	return uiSnapshotURL(p.ui.base, pr.ID, snapshotID) // the base URL without credentials
 }
 
 // uiSnapshotURL is the Evidently UI route of a report (projects/:projectId/reports/:snapshotId in

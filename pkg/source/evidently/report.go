@@ -1,14 +1,15 @@
 package evidently
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -80,21 +81,19 @@ const (
 	LabelValue      = "value_label"
 )
 
-// ParseFile reads an Evidently file of any supported format. mtime stands in for the time when
-// the file has no timestamp.
+// ParseFile reads an Evidently file of any supported format through the file-access layer (a
+// regular file of at most maxBytes). Its mtime stands in for the time when the file has no
+// timestamp.
 func ParseFile(path string, maxBytes int64) (*Report, error) {
-	st, err := os.Stat(path)
+	r, err := fsroot.Open(path)
 	if err != nil {
 		return nil, err
 	}
-	if maxBytes > 0 && st.Size() > maxBytes {
-		return nil, fmt.Errorf("file is %d MB, over the %d MB limit (evidentlyMaxFileMB)", st.Size()>>20, maxBytes>>20)
-	}
-	b, err := os.ReadFile(path)
+	b, info, err := r.ReadFile(context.Background(), "", maxBytes)
 	if err != nil {
-		return nil, err
+		return nil, fileError(err)
 	}
-	return Parse(b, st.ModTime())
+	return Parse(b, info.ModTime())
 }
 
 // Parse maps the bytes of an Evidently export. fallback is the time used when the document has no

@@ -7,15 +7,19 @@ import (
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 )
 
 // scanner is a skip-aware JSON reader over a whole file. Evidently exports are mostly render and
 // plot payloads (scatter points, histograms, Plotly widgets); the scanner walks past them byte by
 // byte without building values, and materialises only the small objects the mapping reads. It
-// accepts the bare NaN, Infinity and -Infinity tokens that Python's json module writes.
+// accepts the bare NaN, Infinity and -Infinity tokens that Python's json module writes. Objects
+// and arrays nested deeper than jsonlimit.MaxDepth are an error, so no file can exhaust the stack.
 type scanner struct {
-	b []byte
-	i int
+	b     []byte
+	i     int
+	depth int // objects and arrays open at the cursor
 }
 
 // syntaxError is a JSON error with the byte offset where it was found.
@@ -28,6 +32,20 @@ func (e *syntaxError) Error() string { return fmt.Sprintf("invalid JSON at byte 
 
 func (s *scanner) errorf(format string, args ...any) error {
 	return &syntaxError{off: s.i, msg: fmt.Sprintf(format, args...)}
+}
+
+// enter counts one more open object or array, refusing to go deeper than jsonlimit.MaxDepth.
+// Callers decrement s.depth when the container ends.
+func (s *scanner) enter() error {
+	s.depth++
+	if s.depth > jsonlimit.MaxDepth {
+		return s.tooDeep()
+	}
+	return nil
+}
+
+func (s *scanner) tooDeep() error {
+	return s.errorf("nested deeper than %d levels: refused", jsonlimit.MaxDepth)
 }
 
 func (s *scanner) eof() error {
@@ -82,6 +100,10 @@ func (s *scanner) object(fn func(key []byte) error) error {
 	if err := s.expect('{'); err != nil {
 		return err
 	}
+	defer func() { s.depth-- }()
+	if err := s.enter(); err != nil {
+		return err
+	}
 	if s.peek() == '}' {
 		s.i++
 		return nil
@@ -116,6 +138,10 @@ func (s *scanner) object(fn func(key []byte) error) error {
 // array calls fn for each element of the array at the cursor; fn must consume the element.
 func (s *scanner) array(fn func() error) error {
 	if err := s.expect('['); err != nil {
+		return err
+	}
+	defer func() { s.depth-- }()
+	if err := s.enter(); err != nil {
 		return err
 	}
 	if s.peek() == ']' {
@@ -408,7 +434,8 @@ func (s *scanner) rawStringNoDecode() (int, error) {
 var structural = [256]bool{'"': true, '{': true, '}': true, '[': true, ']': true}
 
 // skipContainer skips a whole object or array by counting brackets outside strings. It checks
-// that brackets match, so a truncated or mangled payload is still reported.
+// that brackets match, so a truncated or mangled payload is still reported, and that the nesting
+// stays within jsonlimit.MaxDepth.
 func (s *scanner) skipContainer() error {
 	var stack [64]byte
 	depth := 0
@@ -444,6 +471,10 @@ func (s *scanner) skipContainer() error {
 			close := byte('}')
 			if c == '[' {
 				close = ']'
+			}
+			if s.depth+depth >= jsonlimit.MaxDepth {
+				s.i = i
+				return s.tooDeep()
 			}
 			if depth < len(stack) {
 				stack[depth] = close

@@ -3,7 +3,6 @@ package evidently
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -63,14 +63,18 @@ type uiSnapList struct {
 	snaps []uiSnapshot
 }
 
-func newUIClient(base, secret string, maxBytes int64, cs upstream.CacheSettings) (*uiClient, error) {
+func newUIClient(base, secret string, maxBytes int64, cs upstream.CacheSettings, hs httpx.Settings) (*uiClient, error) {
 	u, err := url.Parse(strings.TrimSpace(base))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", base)
+		return nil, fmt.Errorf("evidentlyUiUrl %q is not an http(s) URL", trust.RedactURL(base))
+	}
+	hc, err := newUIHTTPClient(u, hs)
+	if err != nil {
+		return nil, err
 	}
 	return &uiClient{
 		base: strings.TrimRight(u.String(), "/"), secret: secret, maxBytes: maxBytes,
-		http:  &http.Client{Timeout: 30 * time.Second},
+		http:  hc,
 		snaps: map[string]uiSnapList{}, reports: map[string]*Report{},
 		cache: upstream.New(cs.TTL, cs.MaxBytes, 2*time.Minute),
 	}, nil
@@ -147,7 +151,7 @@ func (c *uiClient) listProjects(ctx context.Context) ([]uiProject, error) {
 		return nil, err
 	}
 	var ps []uiProject
-	if err := json.Unmarshal(b, &ps); err != nil {
+	if err := decodeJSON(b, &ps); err != nil {
 		return nil, fmt.Errorf("evidently UI %s/api/projects: unexpected answer: %v", c.base, err)
 	}
 	c.mu.Lock()
@@ -168,7 +172,7 @@ func (c *uiClient) listSnapshots(ctx context.Context, pid string) ([]uiSnapshot,
 		return nil, err
 	}
 	var ss []uiSnapshot
-	if err := json.Unmarshal(b, &ss); err != nil {
+	if err := decodeJSON(b, &ss); err != nil {
 		return nil, fmt.Errorf("evidently UI %s/api/projects/%s/snapshots: unexpected answer: %v", c.base, pid, err)
 	}
 	c.mu.Lock()
@@ -320,7 +324,7 @@ func (c *uiClient) version(ctx context.Context) (string, error) {
 		Application string `json:"application"`
 		Version     string `json:"version"`
 	}
-	if err := json.Unmarshal(b, &v); err != nil || v.Version == "" {
+	if err := decodeJSON(b, &v); err != nil || v.Version == "" {
 		return "", fmt.Errorf("evidently UI %s/api/version: not an Evidently UI service answer", c.base)
 	}
 	return v.Version, nil
@@ -396,7 +400,7 @@ func (c *uiClient) eachSeries(ctx context.Context, q *trust.Query, f *filter, fn
 			continue
 		}
 		var sr seriesResponse
-		if err := json.Unmarshal(b, &sr); err != nil {
+		if err := decodeJSON(b, &sr); err != nil {
 			ev.Warn(trust.SourceEvidently, c.base+path, "skipped project %s: unexpected answer: %v", pr.label(), err)
 			continue
 		}

@@ -60,7 +60,8 @@ func compileKeyPatterns(group, overall, disparity string) (*keyPatterns, error) 
 	return &kp, nil
 }
 
-// submatch returns the named groups of a match, or nil.
+// submatch returns the named groups of a match, or nil. A match whose metric group is empty (a
+// pattern that lets it be) names no metric and is no match.
 func submatch(re *regexp.Regexp, s string) map[string]string {
 	m := re.FindStringSubmatch(s)
 	if m == nil {
@@ -71,6 +72,9 @@ func submatch(re *regexp.Regexp, s string) map[string]string {
 		if name != "" && i < len(m) {
 			out[name] = m[i]
 		}
+	}
+	if out["metric"] == "" {
+		return nil
 	}
 	return out
 }
@@ -99,7 +103,11 @@ func (kp *keyPatterns) evaluations(metrics []KeyValue) []*Evaluation {
 	for _, m := range metrics {
 		kp.add(ke, m)
 	}
-	return ke.finish()
+	evals := ke.finish()
+	for _, e := range evals {
+		e.dropUnnamed() // a metric group that normalises to nothing names no metric
+	}
+	return evals
 }
 
 // add files one metric value under the first scheme its key matches: the helper's, then the group,

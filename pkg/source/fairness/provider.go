@@ -8,7 +8,6 @@ package fairness
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -162,7 +161,7 @@ var (
 // configured): it links evaluations with a run_id to their run page and, unless fairlearnMlflow
 // is false, supplies fairness results logged to MLflow runs. New returns nil, nil when neither
 // fairlearnPaths, fairlearnUrls nor MLflow are configured.
-func New(_ context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provider, error) {
+func New(ctx context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provider, error) {
 	cfg, err := LoadConfig(s)
 	if err != nil {
 		return nil, trust.Upstream(err)
@@ -185,11 +184,9 @@ func New(_ context.Context, s trust.Settings, runs trust.RunArtifacts) (*Provide
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	if cfg.TLSSkipVerify {
-		tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // the user's explicit choice (tlsSkipVerify)
+	if p.http, err = newHTTPClient(ctx, s, cfg, timeout); err != nil {
+		return nil, trust.Upstream(err)
 	}
-	p.http = &http.Client{Timeout: timeout, Transport: tr}
 	p.urls = upstream.New(cfg.Cache.TTL, cfg.Cache.MaxBytes, timeout)
 	return p, nil
 }
@@ -404,15 +401,8 @@ func latestWorstGroups(pts []trust.Point) []trust.Point {
 	return out
 }
 
-// redact removes credentials from a URL for messages.
-func redact(u string) string {
-	pu, err := url.Parse(u)
-	if err != nil || pu.User == nil {
-		return u
-	}
-	pu.User = url.User("***")
-	return pu.String()
-}
+// redact removes credentials (userinfo, token parameters) from a URL for messages.
+func redact(u string) string { return trust.RedactURL(u) }
 
 // scrubURLError keeps an HTTP client error readable without repeating credentials.
 func scrubURLError(err error) error {

@@ -8,14 +8,16 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
+	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
@@ -34,8 +36,24 @@ type decoded struct {
 }
 
 // decode detects the format of a fairness file and reads it. rel is the path relative to its
-// configured entry (for the CSV column mapping); name is used for the file extension.
+// configured entry (for the CSV column mapping); name is used for the file extension. Values
+// without a metric name are dropped with a remark.
 func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, error) {
+	evals, notes, err := p.decodeFormat(name, rel, b)
+	dropped := false
+	for _, e := range evals {
+		if e.dropUnnamed() {
+			dropped = true
+		}
+	}
+	if dropped {
+		notes = append(notes, noteUnnamed)
+	}
+	return evals, notes, err
+}
+
+// decodeFormat reads a fairness file in the format it detects.
+func (p *Provider) decodeFormat(name, rel string, b []byte) ([]*Evaluation, []string, error) {
 	trimmed := strings.TrimSpace(strings.TrimPrefix(string(b[:min(len(b), 64)]), "\xef\xbb\xbf"))
 	ext := strings.ToLower(filepath.Ext(name))
 	isJSON := strings.HasPrefix(trimmed, "{") || strings.HasPrefix(trimmed, "[")
@@ -45,6 +63,9 @@ func (p *Provider) decode(name, rel string, b []byte) ([]*Evaluation, []string, 
 			return nil, nil, err
 		}
 		return readTable(t, p.cfg.CSVColumns.For(filepath.ToSlash(rel)), FormatByGroupCSV)
+	}
+	if err := jsonlimit.CheckDepth(b); err != nil {
+		return nil, nil, err // before any decoder recurses into it
 	}
 	var top map[string]json.RawMessage
 	if err := decodeJSON(b, &top); err != nil {
@@ -147,35 +168,37 @@ func candidate(name string) bool {
 	return false
 }
 
-// loadFiles reads every file under the configured fairlearnPaths (directories recursively).
+// loadFiles reads every file under the configured fairlearnPaths (directories recursively), through
+// the file-access layer: names stay inside their configured path (a symlink leading out is
+// skipped), only regular files are read, within maxFileBytes and the query's deadline.
 func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
 	for _, root := range p.cfg.Paths {
-		info, err := os.Stat(root)
+		r, err := fsroot.Open(root)
 		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, unwrapPathError(err)))
+			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
 			continue
 		}
-		if !info.IsDir() {
-			p.loadFile(root, filepath.Base(root), info, out)
+		if r.IsFile() {
+			p.loadFile(ctx, r, "", root, filepath.Base(root), out)
 			continue
 		}
 		var files []string
-		err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
-				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", path, unwrapPathError(err)))
+				if errors.Is(err, ctx.Err()) {
+					return err
+				}
+				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", filepath.Join(root, filepath.FromSlash(name)), err))
 				return nil
 			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
 			if d.IsDir() {
-				if path != root && strings.HasPrefix(d.Name(), ".") {
-					return filepath.SkipDir
+				if name != "." && strings.HasPrefix(d.Name(), ".") {
+					return fs.SkipDir
 				}
 				return nil
 			}
 			if candidate(d.Name()) {
-				files = append(files, path)
+				files = append(files, name)
 			}
 			return nil
 		})
@@ -184,42 +207,40 @@ func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
 			continue
 		}
 		sort.Strings(files)
-		for _, f := range files {
-			fi, err := os.Stat(f)
-			if err != nil {
-				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", f, unwrapPathError(err)))
-				continue
-			}
-			rel, _ := filepath.Rel(root, f)
-			p.loadFile(f, rel, fi, out)
+		for _, name := range files {
+			rel := filepath.FromSlash(name)
+			p.loadFile(ctx, r, name, filepath.Join(root, rel), rel, out)
 		}
 	}
 }
 
-func unwrapPathError(err error) error {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
+// loadFile reads one file of a configured path (name inside its root; path as shown), from the
+// cache while its modification time and size are unchanged.
+func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path, rel string, out *loaded) {
+	info, err := r.Stat(name)
+	if err == nil && !info.Mode().IsRegular() {
+		err = fsroot.ErrNotRegular
 	}
-	return err
-}
-
-func (p *Provider) loadFile(path, rel string, info fs.FileInfo, out *loaded) {
+	if err != nil {
+		out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", path, err))
+		return
+	}
 	res, ok := p.cache.get(path, info)
 	if !ok {
-		res = p.readFile(path, rel, info)
+		res = p.readFile(ctx, r, name, path, rel, info)
+		if ctx.Err() != nil && errors.Is(res.err, ctx.Err()) {
+			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", path, res.err))
+			return // not cached: the next query reads the file again
+		}
 		p.cache.put(path, info, res)
 	}
 	out.add(path, res)
 }
 
-func (p *Provider) readFile(path, rel string, info fs.FileInfo) decoded {
-	if info.Size() > maxFileBytes {
-		return decoded{err: fmt.Errorf("larger than %d MiB", maxFileBytes>>20)}
-	}
-	b, err := os.ReadFile(path)
+func (p *Provider) readFile(ctx context.Context, r *fsroot.Root, name, path, rel string, info fs.FileInfo) decoded {
+	b, _, err := r.ReadFile(ctx, name, maxFileBytes)
 	if err != nil {
-		return decoded{err: unwrapPathError(err)}
+		return decoded{err: err}
 	}
 	evals, notes, err := p.decode(path, rel, b)
 	for _, e := range evals {
@@ -282,13 +303,14 @@ func (p *Provider) loadURLs(ctx context.Context, out *loaded) {
 				name = name[:j]
 			}
 			evals, notes, err := p.decode(name, filepath.Base(name), b)
+			shown := trust.RedactURL(u) // the URL as notices and links show it: no credentials
 			for _, e := range evals {
-				e.Location, e.Link = u, u
+				e.Location, e.Link = shown, shown
 				if !e.TimeKnown {
 					e.Time = time.Now().UTC()
 				}
 			}
-			results[i] = result{url: u, res: decoded{evals: evals, notes: notes, err: err}}
+			results[i] = result{url: shown, res: decoded{evals: evals, notes: notes, err: err}}
 		}()
 	}
 	wg.Wait()

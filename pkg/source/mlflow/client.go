@@ -18,7 +18,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -81,15 +80,15 @@ func NewClient(cfg Config) (*Client, error) {
 	if conc <= 0 {
 		conc = DefaultMaxConcurrency
 	}
-	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = tc
-	tr.MaxIdleConnsPerHost = conc * 2
-	tr.MaxConnsPerHost = 0
+	hc, err := newHTTPClient(&cfg, tc, conc)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{
 		base:         base,
 		baseURL:      strings.TrimRight(base.String(), "/"),
 		linkBase:     strings.TrimRight(cfg.UIURL, "/"),
-		hc:           &http.Client{Transport: tr, Timeout: cfg.timeout()},
+		hc:           hc,
 		authMode:     cfg.Auth,
 		headers:      cfg.Headers,
 		secrets:      cfg.secrets(),
@@ -163,7 +162,7 @@ func (c *Client) call(ctx context.Context, r *request, out any) error {
 		if out == nil {
 			return nil
 		}
-		if err := json.Unmarshal(pyjson.Sanitize(body), out); err != nil {
+		if err := decodeAnswer(body, out); err != nil {
 			return c.decodeError(r, err)
 		}
 		if !hasKnownKey(body, out) {
@@ -185,7 +184,7 @@ func (c *Client) callMetrics(ctx context.Context, r *request) (ms []Metric, next
 			Metrics       []Metric `json:"metrics"`
 			NextPageToken string   `json:"next_page_token"`
 		}
-		if err := json.Unmarshal(pyjson.Sanitize(body), &page); err != nil {
+		if err := decodeAnswer(body, &page); err != nil {
 			return c.decodeError(r, err)
 		}
 		ms, next = page.Metrics, page.NextPageToken

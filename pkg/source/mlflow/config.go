@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -51,6 +52,9 @@ type Config struct {
 	// Cache keeps MLflow's answers (jsonData cacheSeconds, cacheMaxMB). LoadConfig sets the
 	// defaults (60 s, 64 MB); the zero value, as tests build it, keeps nothing.
 	Cache upstream.CacheSettings `json:"-"`
+	// HTTP are the outbound HTTP settings (maxResponseMB, allowedHosts, Grafana's HTTP options),
+	// read by New; the zero value, as tests build it, means the defaults.
+	HTTP httpx.Settings `json:"-"`
 
 	// Secure values (secureJsonData).
 	Password   string   `json:"-"` // mlflowPassword

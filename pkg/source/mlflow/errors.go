@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"unicode/utf8"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 // Error is a failed MLflow call: an error answer of the server (Status and usually Code set) or a
@@ -219,14 +221,15 @@ func lastPart(err error) string {
 	return err.Error()
 }
 
-// scrub removes secret values from text that came from outside (server messages, error texts).
+// scrub removes secret values, and credentials inside URLs, from text that came from outside
+// (server messages, error texts).
 func (c *Client) scrub(s string) string {
 	for _, sec := range c.secrets {
 		if strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, "[redacted]")
 		}
 	}
-	return s
+	return trust.RedactText(s)
 }
 
 // oneLine shortens s to n bytes on one line.

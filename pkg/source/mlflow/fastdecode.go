@@ -4,13 +4,19 @@ import (
 	"bytes"
 	"math"
 	"strconv"
+	"unicode/utf8"
+
+	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 )
 
 // decodeMetricsPage is a fast path for the hot answers of an accuracy query: get-history-bulk and
 // get-history, {"metrics":[{key,value,timestamp,step,run_id,...}], "next_page_token":"..."}. It
 // avoids reflection and allocates each distinct key and run id once. It reports ok false for any
-// shape it does not handle (escapes in strings, unexpected types), and the caller then decodes the
-// answer with encoding/json, so the fast path never changes what is read.
+// shape it does not handle (escapes in strings, unexpected types, keys encoding/json would match
+// case-insensitively, a repeated "metrics", nesting deeper than jsonlimit.MaxDepth) and for
+// anything that is not valid JSON once pyjson.Sanitize has quoted the bare NaN and Infinity
+// tokens; the caller then decodes the answer with encoding/json, so the fast path never changes
+// what is read nor accepts what encoding/json rejects (FuzzDecodeMetricsPage checks both).
 func decodeMetricsPage(b []byte) (ms []Metric, next string, ok bool) {
 	d := metricDecoder{b: b, intern: map[string]string{}}
 	ms, next, ok = d.page()
@@ -48,7 +54,9 @@ func (d *metricDecoder) next(c byte) bool {
 	return false
 }
 
-// str reads a string without escapes and returns its bytes (valid until b changes).
+// str reads a string without escapes and returns its bytes (valid until b changes). Strings
+// encoding/json rejects (control characters) or reads otherwise (invalid UTF-8, which it replaces
+// by U+FFFD) are declined.
 func (d *metricDecoder) str() ([]byte, bool) {
 	if !d.next('"') {
 		return nil, false
@@ -59,11 +67,85 @@ func (d *metricDecoder) str() ([]byte, bool) {
 		return nil, false
 	}
 	s := d.b[start : start+j]
-	if bytes.IndexByte(s, '\\') >= 0 {
+	ascii := true
+	for _, c := range s {
+		if strSpecial[c] {
+			if c < 0x20 || c == '\\' {
+				return nil, false
+			}
+			ascii = false
+		}
+	}
+	if !ascii && !utf8.Valid(s) {
 		return nil, false
 	}
 	d.i = start + j + 1
 	return s, true
+}
+
+// strSpecial marks the bytes str looks at twice: control characters and backslashes (declined)
+// and non-ASCII bytes (checked for valid UTF-8).
+var strSpecial = func() (t [256]bool) {
+	for c := 0; c < 256; c++ {
+		t[c] = c < 0x20 || c == '\\' || c >= utf8.RuneSelf
+	}
+	return t
+}()
+
+// isNumber reports whether t is a JSON number: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+func isNumber(t []byte) bool {
+	i := 0
+	if i < len(t) && t[i] == '-' {
+		i++
+	}
+	digits := func() int {
+		n := 0
+		for i < len(t) && t[i] >= '0' && t[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	switch {
+	case i < len(t) && t[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(t) && t[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(t) && (t[i] == 'e' || t[i] == 'E') {
+		i++
+		if i < len(t) && (t[i] == '+' || t[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(t)
+}
+
+// isPyToken reports whether t is one of the bare tokens pyjson.Sanitize quotes.
+func isPyToken(t []byte) bool {
+	switch string(t) {
+	case "NaN", "Infinity", "-Infinity":
+		return true
+	}
+	return false
+}
+
+// isScalar reports whether t is a JSON literal, a number or a bare Python token.
+func isScalar(t []byte) bool {
+	switch string(t) {
+	case "true", "false", "null":
+		return true
+	}
+	return isNumber(t) || isPyToken(t)
 }
 
 func (d *metricDecoder) interned(s []byte) string {
@@ -102,6 +184,9 @@ func (d *metricDecoder) float() (float64, bool) {
 	if string(t) == "null" {
 		return math.NaN(), true
 	}
+	if !isNumber(t) && !isPyToken(t) {
+		return 0, false
+	}
 	return parseFloatText(t)
 }
 
@@ -129,6 +214,9 @@ func (d *metricDecoder) int() (int64, bool) {
 		t = s
 	} else {
 		t = d.token()
+		if !isNumber(t) {
+			return 0, false
+		}
 	}
 	if v, err := strconv.ParseInt(string(t), 10, 64); err == nil {
 		return v, true
@@ -136,8 +224,11 @@ func (d *metricDecoder) int() (int64, bool) {
 	return 0, false
 }
 
-// skip skips one value of any kind.
-func (d *metricDecoder) skip() bool {
+// skip skips one value of any kind, checking that it is valid JSON (bare NaN and Infinity
+// tokens allowed) nested at most jsonlimit.MaxDepth levels.
+func (d *metricDecoder) skip() bool { return d.skipValue(1) }
+
+func (d *metricDecoder) skipValue(depth int) bool {
 	d.ws()
 	if d.i >= len(d.b) {
 		return false
@@ -146,29 +237,58 @@ func (d *metricDecoder) skip() bool {
 	case '"':
 		_, ok := d.str()
 		return ok
-	case '{', '[':
-		depth := 0
-		for d.i < len(d.b) {
-			switch d.b[d.i] {
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			case '"':
-				if _, ok := d.str(); !ok {
-					return false
-				}
-				continue
+	case '{':
+		if depth > jsonlimit.MaxDepth {
+			return false
+		}
+		d.i++
+		if d.next('}') {
+			return true
+		}
+		for {
+			if _, ok := d.str(); !ok || !d.next(':') || !d.skipValue(depth+1) {
+				return false
 			}
-			d.i++
-			if depth == 0 {
-				return true
+			if !d.next(',') {
+				return d.next('}')
 			}
 		}
-		return false
+	case '[':
+		if depth > jsonlimit.MaxDepth {
+			return false
+		}
+		d.i++
+		if d.next(']') {
+			return true
+		}
+		for {
+			if !d.skipValue(depth + 1) {
+				return false
+			}
+			if !d.next(',') {
+				return d.next(']')
+			}
+		}
 	}
-	return len(d.token()) > 0
+	return isScalar(d.token())
 }
+
+// exactKey reports whether key may be read as one of known: it is one of them, or matches none
+// of them the way encoding/json matches keys (case-insensitively) either. A key encoding/json would
+// take for a field under another spelling makes the fast path decline.
+func exactKey(key []byte, known ...string) bool {
+	for _, k := range known {
+		if string(key) != k && bytes.EqualFold(key, []byte(k)) {
+			return false
+		}
+	}
+	return true
+}
+
+var (
+	pageKeys   = []string{"metrics", "next_page_token"}
+	metricKeys = []string{"key", "value", "timestamp", "step", "run_id", "model_id", "dataset_name", "dataset_digest"}
+)
 
 func (d *metricDecoder) page() ([]Metric, string, bool) {
 	if !d.next('{') {
@@ -179,6 +299,7 @@ func (d *metricDecoder) page() ([]Metric, string, bool) {
 	if d.next('}') {
 		return ms, next, true
 	}
+	seenMetrics := false
 	for {
 		k, ok := d.str()
 		if !ok || !d.next(':') {
@@ -186,6 +307,12 @@ func (d *metricDecoder) page() ([]Metric, string, bool) {
 		}
 		switch string(k) {
 		case "metrics":
+			// encoding/json decodes a repeated list into the same slice, keeping fields of the
+			// first list's elements that the second does not set: leave that to it
+			if seenMetrics {
+				return nil, "", false
+			}
+			seenMetrics = true
 			if ms, ok = d.metrics(); !ok {
 				return nil, "", false
 			}
@@ -196,7 +323,7 @@ func (d *metricDecoder) page() ([]Metric, string, bool) {
 			}
 			next = string(s)
 		default:
-			if !d.skip() {
+			if !exactKey(k, pageKeys...) || !d.skip() {
 				return nil, "", false
 			}
 		}
@@ -282,7 +409,7 @@ func (d *metricDecoder) metric() (Metric, bool) {
 				m.Timestamp = Int64(v)
 			}
 		default:
-			if !d.skip() {
+			if !exactKey(k, metricKeys...) || !d.skip() {
 				return m, false
 			}
 		}

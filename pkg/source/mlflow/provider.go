@@ -2,7 +2,9 @@ package mlflow
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/dte-trust/dte-trust/pkg/httpx"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -25,13 +27,16 @@ var (
 // New builds the MLflow provider from the datasource settings. It returns nil, nil when mlflowUrl
 // is not set, and an upstream error naming the key to fix when the settings are invalid. It makes no
 // request.
-func New(_ context.Context, s trust.Settings) (*Provider, error) {
+func New(ctx context.Context, s trust.Settings) (*Provider, error) {
 	cfg, err := LoadConfig(s)
 	if err != nil {
 		return nil, trust.Upstream(err)
 	}
 	if cfg.URL == "" {
 		return nil, nil
+	}
+	if cfg.HTTP, err = httpx.FromSettings(ctx, s); err != nil {
+		return nil, trust.Upstream(fmt.Errorf("mlflow: %w", err))
 	}
 	c, err := NewClient(cfg)
 	if err != nil {

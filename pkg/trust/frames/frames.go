@@ -425,7 +425,7 @@ func Table(points []trust.Point) data.Frames {
 		}
 		thresholds[i] = p.Threshold
 		statuses[i] = string(p.Status)
-		links[i] = p.Link
+		links[i] = trust.RedactURL(p.Link) // no credentials in a link, whoever built the point
 		for c, k := range cols {
 			labelVals[c][i] = p.Labels[k]
 		}
@@ -495,7 +495,7 @@ func Annotations(anns []trust.Annotation) data.Frames {
 			e := a.TimeEnd
 			te[i] = &e
 		}
-		title[i], text[i] = a.Title, a.Text
+		title[i], text[i] = trust.RedactText(a.Title), trust.RedactText(a.Text)
 		tags[i] = strings.Join(a.Tags, ",")
 	}
 	f := data.NewFrame("annotations",

@@ -9,8 +9,11 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// linkField is a string column whose cells are links that open in a new tab.
+// linkField is a string column whose cells are links that open in a new tab, without credentials.
 func linkField(values []string, title string) *data.Field {
+	for i, v := range values {
+		values[i] = trust.RedactURL(v)
+	}
 	f := data.NewField("link", nil, values)
 	f.Config = &data.FieldConfig{Links: []data.DataLink{{Title: title, URL: "${__value.raw}", TargetBlank: true}}}
 	return f
