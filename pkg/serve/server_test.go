@@ -153,9 +153,9 @@ func TestQueryErrors(t *testing.T) {
 		{"bad to", `{"query": {"queryType": "drift"}, "to": true}`, 400, `bad "to": cannot read time "true"`},
 		{"from after to", `{"query": {"queryType": "drift"}, "from": "now", "to": "now-1h"}`, 400, `"from" (2026-12-01T00:00:00Z) is not before "to" (2026-11-30T23:00:00Z)`},
 		{"source not configured", `{"query": {"queryType": "runs"}}`, 502, "no configured source serves runs queries"},
-		// The plugin's Evidently source refuses paths outside its roots (as a source error: 502).
-		{"absolute path", `{"query": {"queryType": "drift", "path": "/etc"}}`, 502, `path "/etc": absolute paths are not allowed`},
-		{"path outside the roots", `{"query": {"queryType": "quality", "path": "../../../etc/passwd"}}`, 502, `".." is not allowed; name a file or directory inside a configured Evidently path`},
+		// The plugin's Evidently source refuses paths outside its roots: the query is at fault (400).
+		{"absolute path", `{"query": {"queryType": "drift", "path": "/etc"}}`, 400, `path "/etc": absolute paths are not allowed`},
+		{"path outside the roots", `{"query": {"queryType": "quality", "path": "../../../etc/passwd"}}`, 400, `".." is not allowed; name a file or directory inside a configured Evidently path`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
