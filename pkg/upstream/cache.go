@@ -140,6 +140,21 @@ func (c *Cache) Get(ctx context.Context, key string, fetch func(ctx context.Cont
 	}
 }
 
+// Body is Get for answers that are a body alone.
+func (c *Cache) Body(ctx context.Context, key string, fetch func(ctx context.Context) ([]byte, error)) ([]byte, error) {
+	a, err := c.Get(ctx, key, func(ctx context.Context) (*Answer, error) {
+		b, err := fetch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return &Answer{Body: b}, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.Body, nil
+}
+
 // detach is the context of a shared fetch: the caller's values and deadline (queries of one
 // datasource share their timeout), none of its cancellation; without a deadline, timeout bounds it.
 func detach(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {

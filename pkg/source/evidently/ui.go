@@ -85,17 +85,7 @@ func (c *uiClient) close() { c.http.CloseIdleConnections() }
 // get returns the body of GET path: from the cache while fresh, else from the service (identical
 // calls in flight are shared).
 func (c *uiClient) get(ctx context.Context, path string) ([]byte, error) {
-	a, err := c.cache.Get(ctx, "GET "+path, func(ctx context.Context) (*upstream.Answer, error) {
-		b, err := c.fetchGet(ctx, path)
-		if err != nil {
-			return nil, err
-		}
-		return &upstream.Answer{Body: b}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a.Body, nil
+	return c.cache.Body(ctx, "GET "+path, func(ctx context.Context) ([]byte, error) { return c.fetchGet(ctx, path) })
 }
 
 // fetchGet fetches path and returns the body, bounded by maxBytes. Errors name the URL, never the

@@ -18,7 +18,6 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
 	"github.com/dte-trust/dte-trust/pkg/trust"
-	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
 
 // maxFileBytes bounds one fairness file or URL body; fairness results are kilobytes.
@@ -326,17 +325,7 @@ func (p *Provider) loadURLs(ctx context.Context, out *loaded) {
 // fetch returns one fairness result URL's body: from the cache while fresh, else downloaded
 // (identical downloads in flight are shared).
 func (p *Provider) fetch(ctx context.Context, u string) ([]byte, error) {
-	a, err := p.urls.Get(ctx, u, func(ctx context.Context) (*upstream.Answer, error) {
-		b, err := p.download(ctx, u)
-		if err != nil {
-			return nil, err
-		}
-		return &upstream.Answer{Body: b}, nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return a.Body, nil
+	return p.urls.Body(ctx, u, func(ctx context.Context) ([]byte, error) { return p.download(ctx, u) })
 }
 
 // download fetches one fairness result URL.
