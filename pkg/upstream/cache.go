@@ -64,6 +64,11 @@ type entry struct {
 // compressAbove is the body size from which kept answers are deflated.
 const compressAbove = 32 << 10
 
+// MaxKeptAnswer is the largest answer kept. Larger ones (a runs/search page of hundreds of runs,
+// an artifact) are fetched again: deflating megabytes costs more CPU than the call it saves, and
+// keeping them raw would hold the memory a large table query just freed.
+const MaxKeptAnswer = 1 << 20
+
 // New builds a cache. ttl <= 0 turns keeping answers off; maxBytes <= 0 uses DefaultMaxBytes.
 // timeout bounds a shared fetch whose first caller set no deadline.
 func New(ttl time.Duration, maxBytes int64, timeout time.Duration) *Cache {
@@ -223,10 +228,11 @@ func deflate(a *Answer) (*Answer, bool) {
 // deflaters reuses compressors: each holds about a megabyte of tables.
 var deflaters sync.Pool
 
-// store keeps a within the memory bound (deflated when large), evicting the least recently used
-// answers; an answer larger than a quarter of the bound, once deflated, is not kept.
+// store keeps a within the memory bound (deflated when over 32 KB), evicting the least recently
+// used answers; an answer over MaxKeptAnswer, or over a quarter of the bound once deflated, is not
+// kept.
 func (c *Cache) store(key string, a *Answer) {
-	if c.ttl <= 0 {
+	if c.ttl <= 0 || len(a.Body) > MaxKeptAnswer {
 		return
 	}
 	deflated := false

@@ -180,7 +180,7 @@ func TestSharedFetchIsBounded(t *testing.T) {
 func TestLargeAnswersAreKeptDeflated(t *testing.T) {
 	c := New(time.Minute, 0, time.Second)
 	var b strings.Builder
-	for i := range 20000 {
+	for i := range 10000 {
 		fmt.Fprintf(&b, `{"key":"accuracy","value":0.%d,"timestamp":%d,"step":%d},`, i%97, 1735689600000+i, i)
 	}
 	body := b.String()
@@ -196,5 +196,20 @@ func TestLargeAnswersAreKeptDeflated(t *testing.T) {
 	}
 	if s := c.Stats(); fetches != 1 || s.Bytes > int64(len(body))/4 {
 		t.Errorf("%d fetches; %d bytes kept for a %d-byte answer", fetches, s.Bytes, len(body))
+	}
+}
+
+// TestAnswersOverMaxKeptAreNotKept: a page of megabytes is fetched again rather than kept.
+func TestAnswersOverMaxKeptAreNotKept(t *testing.T) {
+	c := New(time.Minute, 0, time.Second)
+	big := strings.Repeat("r", MaxKeptAnswer+1)
+	fetches := 0
+	for range 2 {
+		if _, err := c.Get(context.Background(), "runs", func(context.Context) (*Answer, error) { fetches++; return answer(big), nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if fetches != 2 || c.Stats().Entries != 0 {
+		t.Errorf("%d fetches, %d entries", fetches, c.Stats().Entries)
 	}
 }
