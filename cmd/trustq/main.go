@@ -10,6 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/log"
 )
 
 const usage = `usage:
@@ -39,6 +41,9 @@ var commands = map[string]func(args []string, stdout, stderr io.Writer) int{
 }
 
 func main() {
+	// The SDK's debug lines (its HTTP clients note that a CLI build carries no plugin build info)
+	// are for Grafana's plugin log, not for a terminal.
+	log.DefaultLogger = log.NewWithLevel(log.Info)
 	if len(os.Args) < 2 {
 		fmt.Fprint(os.Stderr, usage)
 		os.Exit(2)
