@@ -224,6 +224,10 @@ export interface DteTrustOptions extends DataSourceJsonData {
   cacheSeconds?: number;
   /** Memory bound of each source's answer cache; default 64. */
   cacheMaxMB?: number;
+  /** Size limit of one upstream answer; default 64. */
+  maxResponseMB?: number;
+  /** The only hosts requests may go to; empty allows any. */
+  allowedHosts?: string[];
   [httpHeaderName: `httpHeaderName${number}`]: string | undefined;
 
   evidentlyPaths?: string[];

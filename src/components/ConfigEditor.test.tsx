@@ -214,6 +214,15 @@ describe('ConfigEditor', () => {
       expect(last().jsonData.cacheSeconds).toBeUndefined();
     });
 
+    it('stores the answer size limit as a number and the allowed hosts as a list', async () => {
+      const { last, user } = setup(settings());
+      await user.type(screen.getByLabelText('Max answer size (MB)'), '16');
+      expect(last().jsonData.maxResponseMB).toBe(16);
+      await user.type(screen.getByLabelText('Allowed hosts'), 'mlflow.internal:5000{Enter}*.example.org');
+      await user.tab(); // a list is stored when the field loses focus
+      expect(last().jsonData.allowedHosts).toEqual(['mlflow.internal:5000', '*.example.org']);
+    });
+
     it('refuses a fraction for a whole-number setting', async () => {
       const { onOptionsChange, user } = setup(settings({ jsonData: { evidentlyMlflowMaxRuns: 50 } }));
       const maxRuns = screen.getByLabelText('MLflow max runs');

@@ -174,6 +174,24 @@ const CONNECTION: SettingSpec[] = [
     tooltip: "Memory bound of each source's answer cache; the least recently used answers go first. Default 64.",
     placeholder: '64',
   },
+  {
+    type: 'number',
+    setting: 'maxResponseMB',
+    id: 'max-response-mb',
+    label: 'Max answer size (MB)',
+    tooltip:
+      'Size limit of one answer from MLflow, the Evidently UI service or a fairness URL; a larger answer is refused with an error naming this setting. Default 64.',
+    placeholder: '64',
+  },
+  {
+    type: 'list',
+    setting: 'allowedHosts',
+    id: 'allowed-hosts',
+    label: 'Allowed hosts',
+    tooltip:
+      'When set, the only hosts the plugin sends requests to, one per line: host (any port), host:port or *.domain. Empty allows any host.',
+    placeholder: 'mlflow.internal:5000',
+  },
 ];
 
 const EVIDENTLY: SettingSpec[] = [
