@@ -46,11 +46,29 @@ var tidyQueryTypes = []string{
 	trust.QueryCompliance, trust.QueryTrustScore,
 }
 
+// StableLabels are the label columns every tidy answer of a query type has, whether or not the
+// evidence read carries them (the cells are then null): the labels its sources can set. A SQL host
+// (Superset's datasets, a dashboard's filters) keeps a table's columns once it has seen them, so the
+// columns of a query must not come and go with the evidence. Labels beyond these still get columns.
+var StableLabels = map[string][]string{
+	trust.QueryAccuracy: {trust.LabelModel, trust.LabelVersion, trust.LabelExperiment, trust.LabelRunID,
+		trust.LabelSource, trust.LabelProject},
+	trust.QueryDrift: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelProject,
+		trust.LabelFeature, "method", colThreshold},
+	trust.QueryQuality: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelProject,
+		trust.LabelFeature, "test", "test_status"},
+	trust.QueryFairness: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelDataset,
+		trust.LabelSensitiveFeature, trust.LabelGroup, "file"},
+	trust.QueryCompliance: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelRule,
+		"reason", "severity"},
+	trust.QueryTrustScore: {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
+}
+
 // Rows converts the frames answering a query of type queryType: Tidy for the evidence query types,
-// Plain for the others.
+// with the type's StableLabels, Plain for the others.
 func Rows(queryType string, frames data.Frames) *Table {
 	if slices.Contains(tidyQueryTypes, queryType) {
-		return Tidy(frames)
+		return Tidy(frames, StableLabels[queryType]...)
 	}
 	return Plain(frames)
 }

@@ -175,11 +175,37 @@ func TestPlainModelsOptionsAnnotations(t *testing.T) {
 		})
 }
 
+func TestTidyStableLabels(t *testing.T) {
+	// The fairness columns are there for drift points, which carry none of them (null cells); the
+	// drift points' own labels keep their columns.
+	got := Rows("fairness", frames.Latest(driftPoints()))
+	want := []string{"time", "dimension", "metric", "value", "threshold", "status", "model", "version",
+		"source", "project", "dataset", "feature", "sensitive_feature", "group", "file", "method",
+		"label_threshold", "link"}
+	if names := columnNames(got); !reflect.DeepEqual(names, want) {
+		t.Fatalf("columns %v, want %v", names, want)
+	}
+	for _, row := range got.Rows {
+		if row[10] != nil || row[12] != nil || row[13] != nil || row[14] != nil {
+			t.Errorf("a label the evidence lacks is not null: %v", row)
+		}
+		if row[6] == nil || row[9] == nil {
+			t.Errorf("a label of the evidence is lost: %v", row)
+		}
+	}
+}
+
 func TestRowsDispatch(t *testing.T) {
 	f := frames.Latest(driftPoints())
 	for _, qt := range []string{"accuracy", "drift", "quality", "fairness", "compliance", "trust_score"} {
-		if got := Rows(qt, f); !reflect.DeepEqual(got, Tidy(f)) {
+		if got := Rows(qt, f); !reflect.DeepEqual(got, Tidy(f, StableLabels[qt]...)) {
 			t.Errorf("%s is not answered as tidy rows", qt)
+		}
+	}
+	// Every tidy type has stable label columns, the model first.
+	for _, qt := range tidyQueryTypes {
+		if l := StableLabels[qt]; len(l) == 0 || l[0] != "model" {
+			t.Errorf("%s: stable labels %v", qt, l)
 		}
 	}
 	// A frame of another kind of field than time, number or string reads as strings.

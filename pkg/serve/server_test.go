@@ -107,7 +107,7 @@ func TestQueryRoute(t *testing.T) {
 	s, logs := newServer(t, fixtureSettings(t, nil, nil), Options{})
 	rec := do(s, "POST", "/api/v1/query", `{"query":{"queryType":"drift","format":"latest","metrics":["drift_share"]},"from":"2025-01-01T00:00:00Z","to":"now"}`)
 	tb := decodeTable(t, rec)
-	if got := strings.Join(columnNames(tb), ","); got != "time,dimension,metric,value,threshold,status,model,version,source,link" {
+	if got := strings.Join(columnNames(tb), ","); got != "time,dimension,metric,value,threshold,status,model,version,source,project,feature,method,label_threshold,link" {
 		t.Errorf("columns %s", got)
 	}
 	if len(tb.Rows) != 2 || tb.Rows[0][2] != "drift_share" || tb.Rows[0][3] != 2.0/3 || tb.Rows[0][6] != "credit-risk-classifier" {

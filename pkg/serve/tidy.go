@@ -41,10 +41,14 @@ func LabelColumn(k string) string {
 // the columns time, dimension, metric, value, threshold, status, one column per label key (in the
 // order of the frames' label columns) and link. A format that does not carry a column leaves it
 // null: latest (numeric-long) has no time, threshold, status or link, timeseries no status or link.
-// Empty strings are null.
-func Tidy(frames data.Frames) *Table {
+// Empty strings are null. Each label key of always has its column, with null cells where the frames
+// do not carry it.
+func Tidy(frames data.Frames, always ...string) *Table {
 	views := make([]frameView, len(frames))
 	keys := trust.Labels{}
+	for _, k := range always {
+		keys[k] = "x"
+	}
 	for i, f := range frames {
 		views[i] = viewOf(f)
 		for k := range views[i].labels {
