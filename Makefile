@@ -59,8 +59,8 @@ package: build ## the zip Grafana installs (top folder = plugin id), validated
 	scripts/check-package.sh build/$(PLUGIN_ID).zip
 
 # --- tests -----------------------------------------------------------------------------------------
-.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-protocol test-e2e
-test: lint typecheck test-go test-frontend test-python test-integration test-protocol test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the plugin over Grafana's gRPC plugin protocol, real-Grafana e2e (only with GRAFANA_URL), package checks
+.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e
+test: lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the plugin over Grafana's gRPC plugin protocol, a real Superset with a browser, real-Grafana e2e (only with GRAFANA_URL), package checks
 	@if [ -n "$${GRAFANA_URL:-}" ]; then echo "make test: all suites passed"; \
 	else echo "make test: all suites that ran passed; the real-Grafana e2e suite did not run (no GRAFANA_URL)"; fi
 
@@ -91,6 +91,9 @@ test-integration: ## against a real MLflow server and a real Evidently UI, start
 
 test-protocol: build-frontend build-backend-linux ## the packaged backend driven over Grafana's plugin protocol (go-plugin + gRPC), no Grafana
 	scripts/test-protocol.sh
+
+test-superset: node_modules/.installed trustq ## a real Superset 6.1.0 (PostgreSQL, Redis, Celery) over trustq serve: SQL Lab, the bundle's charts, an alert, headless Chromium
+	scripts/test-superset.sh
 
 test-e2e: ## the plugin inside a Grafana you started (GRAFANA_URL, GRAFANA_USER, GRAFANA_PASSWORD); without GRAFANA_URL says it did not run
 	scripts/test-e2e.sh
