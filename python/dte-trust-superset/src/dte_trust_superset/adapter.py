@@ -163,7 +163,11 @@ class DTETrustAPI(Adapter):
         if plan is None:
             return
         model, time_from, time_to = plan
-        answer = self._take_probe(model, time_from, time_to) or self._query(model, time_from, time_to)
+        answer = self._take_probe(model, time_from, time_to)
+        if answer is None:
+            answer = self._query(model, time_from, time_to)
+        else:
+            self._check_notices(answer, probe=False)
         rows = self._rows(answer)
         for rowid, row in enumerate(row for row in rows if _matches(row, bounds)):
             row["rowid"] = rowid
@@ -206,6 +210,10 @@ class DTETrustAPI(Adapter):
 
     def _query(self, model: dict[str, Any], time_from: str, time_to: str, probe: bool = False) -> Answer:
         answer = self.client.query(model, time_from, time_to)
+        self._check_notices(answer, probe)
+        return answer
+
+    def _check_notices(self, answer: Answer, probe: bool) -> None:
         # auto: warnings explain an empty answer, so they are the error; beside rows they are logged.
         # The probe only learns columns: a narrower query may still find rows.
         strict = self.notices == "raise" or (self.notices == "auto" and not answer.rows and not probe)
@@ -213,7 +221,6 @@ class DTETrustAPI(Adapter):
             if strict and severity.lower() in ("warning", "error"):
                 raise self.client.error(OperationalError, f"{self.table.query_type} query notice ({severity}): {text}")
             _logger.info("DTE Trust at %s: %s query notice (%s): %s", self.client.name, self.table.query_type, severity, text)
-        return answer
 
     def _rows(self, answer: Answer) -> Iterator[Row]:
         names = [name for name, _ in answer.columns]

@@ -17,7 +17,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_babel import gettext as __
 from marshmallow import Schema, fields
 from marshmallow.validate import Range
-from shillelagh.exceptions import DatabaseError
+from shillelagh.exceptions import Error
 from sqlalchemy.engine.url import URL, make_url
 from superset.db_engine_specs.shillelagh import ShillelaghEngineSpec
 from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
@@ -172,7 +172,7 @@ class DTETrustEngineSpec(ShillelaghEngineSpec):
             database="",
             query=query,
         )
-        return url.render_as_string(hide_password=False)
+        return str(url.render_as_string(hide_password=False))
 
     @classmethod
     def get_parameters_from_uri(cls, uri: str, encrypted_extra: dict[str, Any] | None = None) -> DTETrustParametersType:
@@ -226,7 +226,7 @@ class DTETrustEngineSpec(ShillelaghEngineSpec):
         client = Client(f"{protocol}://{host}:{port}", parameters.get("access_token") or None, timeout=10)
         try:
             client.query({"queryType": "variable", "variable": "models"}, "now-1h", "now")
-        except DatabaseError as ex:
+        except Error as ex:
             return [cls.error_of(str(ex))]
         return []
 
