@@ -82,7 +82,7 @@ test-go: ## Go unit tests with the race detector, and the docker-compose.yaml ch
 test-frontend: node_modules/.installed ## jest: React 19 + @grafana/* 13, then React 18 + @grafana/* 12.2 (tests/runtimes)
 	npm run test:ci --silent
 
-test-python: ## pytest of the Python fairness helper
+test-python: ## mypy + pytest of the Python packages (fairness helper, Superset connector)
 	scripts/test-python.sh
 
 test-integration: ## against a real MLflow server and a real Evidently UI, started here
