@@ -358,6 +358,7 @@ start() {
   local t0 tdir home pg_port redis_port web_port url key user password dburi s pw admin_pid
   t0=$(date +%s)
   venv=$("$root/scripts/venv.sh" superset)
+  pgbin=$(pg_bindir)
   if all_running; then
     # shellcheck disable=SC1090
     if (. "$envfile" && healthy "$SUPERSET_URL"); then

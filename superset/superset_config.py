@@ -14,6 +14,7 @@ Only settings that differ from Superset's defaults are here, each with the reaso
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -70,6 +71,10 @@ WEBDRIVER_BASEURL_USER_FRIENDLY = _BASE_URL
 PREVENT_UNSAFE_DB_CONNECTIONS = True
 
 
+# Superset's default, restated because the beat schedule below must use the same value.
+CELERY_BEAT_SCHEDULER_EXPIRES = timedelta(weeks=1)
+
+
 # Celery on the private Redis instead of Superset's SQLite broker; beat runs the Alerts & Reports
 # scheduler every minute (it picks up each alert whose cron is due) and prunes the report logs.
 class CeleryConfig:  # pylint: disable=too-few-public-methods
@@ -90,8 +95,10 @@ class CeleryConfig:  # pylint: disable=too-few-public-methods
         "reports.scheduler": {
             "task": "reports.scheduler",
             "schedule": crontab(minute="*", hour="*"),
-            # A scheduler tick that waited longer than a minute is stale: the next one replaces it.
-            "options": {"expires": 60},
+            # Pitfall: the scheduler derives the tick's time from this expiry minus
+            # CELERY_BEAT_SCHEDULER_EXPIRES, so the two must agree. With "expires": 60 alone every
+            # alert ran with a scheduled_dttm a week in the past (and at once, not on its cron).
+            "options": {"expires": int(CELERY_BEAT_SCHEDULER_EXPIRES.total_seconds())},
         },
         "reports.prune_log": {
             "task": "reports.prune_log",
