@@ -59,9 +59,17 @@ tail_log() {
 
 # ---------------------------------------------------------------- processes
 
+# pid_alive PID: PID runs. A killed process lingers as a zombie (kill -0 still succeeds) until
+# its parent reaps it; our services' parent is init, which here reaps late, so zombies count as dead.
+pid_alive() {
+  local state
+  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  [ -n "$state" ] && [ "${state#Z}" = "$state" ]
+}
+
 # alive NAME: the process group recorded in pids/NAME.pid still has its leader.
 alive() {
-  [ -f "$pids/$1.pid" ] && kill -0 "$(cat "$pids/$1.pid")" 2>/dev/null
+  [ -f "$pids/$1.pid" ] && pid_alive "$(cat "$pids/$1.pid")"
 }
 
 # spawn NAME COMMAND [ARGS...]: run COMMAND in its own session (so stop ends its children too),
@@ -78,13 +86,13 @@ end() {
   local name=$1 pid
   [ -f "$pids/$name.pid" ] || return 0
   pid=$(cat "$pids/$name.pid")
-  if kill -0 "$pid" 2>/dev/null; then
+  if pid_alive "$pid"; then
     kill -TERM -- "-$pid" 2>/dev/null || true
     for _ in $(seq 1 150); do
-      kill -0 "$pid" 2>/dev/null || break
+      pid_alive "$pid" || break
       sleep 0.1
     done
-    if kill -0 "$pid" 2>/dev/null; then
+    if pid_alive "$pid"; then
       log "$name ($pid) ignored SIGTERM for 15 s; killing it"
     fi
     # Also reaps what the leader left behind (gunicorn or Celery children).
@@ -382,6 +390,11 @@ start() {
   fi
   chmod 0600 "$key"
 
+  web_port=${SUPERSET_PORT:-$(free_port)}
+  url="http://127.0.0.1:$web_port"
+  python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$web_port" 2>/dev/null ||
+    die "port $web_port (SUPERSET_PORT) is taken"
+
   # PostgreSQL: a fresh copy of the template cluster.
   home=$(pg_home "$dir")
   rm -rf "$home/data"
@@ -405,12 +418,6 @@ start() {
   done
   redis_ping "$redis_port" || { tail_log redis; stop; die "redis-server does not answer PING"; }
 
-  web_port=${SUPERSET_PORT:-$(free_port)}
-  url="http://127.0.0.1:$web_port"
-  if python3 -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$web_port" 2>/dev/null; then :; else
-    stop
-    die "port $web_port (SUPERSET_PORT) is taken"
-  fi
   superset_env "$key" "$dburi" "redis://127.0.0.1:$redis_port" "$url"
 
   # The admin user, beside the web server's start (both boot the app, ~10 s each).
