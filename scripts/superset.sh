@@ -242,7 +242,7 @@ seed() {
   exec 8>"$cache/seed/.superset.lock"
   flock 8
   if [ ! -f "$tdir/.complete" ]; then
-    log "initialising the Superset metadata template $tdir (db upgrade + init, a few minutes, once)"
+    log "initialising the Superset metadata template $tdir (db upgrade + init, about half a minute, once)"
     t0=$(date +%s)
     tmp=$(mktemp -d "$cache/seed/.superset-$hash.XXXXXX")
     scratch=$(pg_home "$tmp")
@@ -430,6 +430,10 @@ start() {
   spawn web "$venv/bin/gunicorn" --bind "127.0.0.1:$web_port" --workers 1 --worker-class gthread \
     --threads 8 --timeout 120 --limit-request-line 0 --limit-request-field_size 0 \
     "superset.app:create_app()"
+  # Known noise in worker.log: after every task 'Signal handler <function teardown ...> raised:
+  # RuntimeError('Working outside of application context.')' (apache/superset#36892, fixed after
+  # 6.1.0 by #37574); the tasks themselves succeed. As root, Celery also warns "You're running the
+  # worker with superuser privileges"; harmless here (JSON serialisation, loopback broker).
   spawn worker "$venv/bin/celery" --app=superset.tasks.celery_app:app worker --concurrency=2 \
     --pool=prefork -O fair --loglevel=INFO --hostname "dte-trust-superset@%h"
   spawn beat "$venv/bin/celery" --app=superset.tasks.celery_app:app beat --loglevel=INFO \
