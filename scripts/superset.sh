@@ -3,7 +3,7 @@
 # connector's tests and the native demo.
 #
 #   scripts/superset.sh start     start (or find running) the stack; prints URL, login, run dir, logs
-#   . "$SUPERSET_RUN_DIR/superset.env"   SUPERSET_URL, SUPERSET_USER, SUPERSET_PASSWORD, ports, venv
+#   set -a; . "$SUPERSET_RUN_DIR/superset.env"; set +a   SUPERSET_URL, _USER, _PASSWORD, _PG_URI, ports, venv
 #   scripts/superset.sh status    what runs (exit 0 only when everything runs)
 #   scripts/superset.sh stop      stop everything start started
 #   "$SUPERSET_VENV/bin/python" superset/superset_api.py --help   REST helper (databases, bundles, alerts)
@@ -197,6 +197,13 @@ ensure_packages() {
   [ -n "$(pg_bindir)" ] && command -v redis-server >/dev/null || die "installed ${missing[*]} but still missing them"
 }
 
+# PostgreSQL refuses to run as root; as root the cluster runs as the postgres user the Debian
+# package creates.
+ensure_pg_user() {
+  [ "$(id -u)" != 0 ] || id postgres >/dev/null 2>&1 ||
+    die "running as root, but there is no postgres user to run PostgreSQL as (install the postgresql package)"
+}
+
 # install_connector: python/dte-trust-superset into the venv (--no-deps: its dependencies are the
 # venv's pins), again when its sources or the checkout changed (stamp in the venv).
 install_connector() {
@@ -378,6 +385,7 @@ start() {
   stop
   mkdir -p "$logs" "$pids" "$dir/celery" "$dir/redis"
   ensure_packages
+  ensure_pg_user
   pgbin=$(pg_bindir)
   install_connector
   tdir=$(seed)

@@ -2,7 +2,7 @@
 
 Runs in the Superset venv (it needs `requests` and `prison`, both Superset dependencies):
 
-    . "$SUPERSET_RUN_DIR/superset.env"      # written by scripts/superset.sh start
+    set -a; . "$SUPERSET_RUN_DIR/superset.env"; set +a   # written by scripts/superset.sh start
     "$SUPERSET_VENV/bin/python" superset/superset_api.py add-database --name NAME --uri URI [--extra JSON]
     "$SUPERSET_VENV/bin/python" superset/superset_api.py import-bundle bundle.zip [--passwords JSON]
     "$SUPERSET_VENV/bin/python" superset/superset_api.py sql --database NAME 'SELECT 1'
