@@ -9,9 +9,11 @@ tables with links back to the evidence. Every dataset is a trust query of the "D
 
     python superset/bundle.py           write superset/bundle/ (commit the result)
     python superset/bundle.py --check   exit 1 when superset/bundle/ differs from what this writes
-    python superset/bundle.py --zip FILE [--uri dtetrust://HOST:PORT/]
+    python superset/bundle.py --zip FILE [--uri dtetrust://HOST:PORT/] [--token]
                                         the importable ZIP of superset/bundle/, its database at
-                                        the trustq serve address given (a token is given at import)
+                                        the trustq serve address given; with --token, its URI
+                                        says a token (Superset's password mask) to be given at
+                                        import: passwords={"databases/DTE_Trust.yaml": TOKEN}
 
 Identifiers are uuid5 of names, so the files are the same on every run and a re-import updates the
 objects in place. Each chart carries a query_context, so /api/v1/chart/{id}/data and alert reports
@@ -307,7 +309,7 @@ DASHBOARDS = [
               "Trust score and its four dimensions per model: fairness, drift, compliance, accuracy",
               [
                   [big_number("Lowest trust score", "trust_latest", "trust_score", "MIN",
-                              "lowest of the selected models (0 to 1)"),
+                              "lowest of the selected models (0 to 100)"),
                    big_number("Worst demographic parity difference", "fairness_latest",
                               "demographic_parity_difference", "MAX", "above 0.1 fails"),
                    big_number("Worst drift share", "drift_latest", "drift_share", "MAX",
@@ -540,8 +542,14 @@ def tree(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): p.read_text() for p in sorted(root.rglob("*.yaml"))}
 
 
-def make_zip(src: Path, dest: Path, uri: str) -> int:
-    """Zip src under one top folder (as Superset's export does), the database URI replaced by uri."""
+# What Superset writes for a password in an exported URI; on import, the password given for the
+# database's file takes its place (without the mask Superset keeps no password).
+PASSWORD_MASK = "XXXXXXXXXX"
+
+
+def make_zip(src: Path, dest: Path, uri: str, token: bool = False) -> int:
+    """Zip src under one top folder (as Superset's export does), the database URI replaced by uri,
+    with the password mask in it when the database needs a token."""
     if not re.fullmatch(r"dtetrust://[^/@:\s]+(:\d+)?/?(\?[^\s]*)?", uri):
         raise SystemExit(f"bundle.py: --uri {uri!r} is not dtetrust://HOST[:PORT]/ (give the token "
                          "at import, not in the URI)")
@@ -549,6 +557,8 @@ def make_zip(src: Path, dest: Path, uri: str) -> int:
     db = f"databases/{file_name(DATABASE_NAME)}.yaml"
     if db not in files:
         raise SystemExit(f"bundle.py: {src} has no {db}")
+    if token:
+        uri = uri.replace("dtetrust://", f"dtetrust://:{PASSWORD_MASK}@", 1)
     files[db] = files[db].replace(f"sqlalchemy_uri: {DATABASE_URI}", f"sqlalchemy_uri: {uri}")
     with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
         for rel, text in files.items():
@@ -562,9 +572,11 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=OUT, help="where to write (default superset/bundle)")
     ap.add_argument("--zip", type=Path, help="write the importable ZIP of the bundle to this file")
     ap.add_argument("--uri", default=DATABASE_URI, help=f"with --zip: the database URI ({DATABASE_URI})")
+    ap.add_argument("--token", action="store_true", help="with --zip: the database needs a token, "
+                    "given at import")
     args = ap.parse_args()
     if args.zip:
-        n = make_zip(args.out, args.zip, args.uri)
+        n = make_zip(args.out, args.zip, args.uri, args.token)
         print(f"bundle.py: wrote {args.zip} ({n} files, database {args.uri})")
         return 0
     if args.check:

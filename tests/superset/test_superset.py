@@ -8,19 +8,19 @@ TRUSTQ_TOKEN_FILE, TRUSTQ_BIN, TRUSTQ_SETTINGS.
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Iterator
 
+import prison
 import pytest
 import requests
 
@@ -28,7 +28,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "superset"))
 
 import bundle  # noqa: E402  (superset/bundle.py)
-from superset_api import SupersetSession  # noqa: E402  (superset/superset_api.py)
+import superset_api  # noqa: E402  (superset/superset_api.py)
+from superset_api import SupersetSession, WebhookReceiver  # noqa: E402
 
 MISSING = [v for v in ("SUPERSET_URL", "SUPERSET_USER", "SUPERSET_PASSWORD", "TRUSTQ_URL",
                        "TRUSTQ_TOKEN_FILE", "TRUSTQ_BIN", "TRUSTQ_SETTINGS") if not os.environ.get(v)]
@@ -49,14 +50,8 @@ def api() -> SupersetSession:
 
 
 def add_database(api: SupersetSession, name: str, uri: str) -> int:
-    """The database's id, added through the REST API (or the one of that name already there)."""
-    found = api.get("/api/v1/database/", q=json.dumps(
-        {"filters": [{"col": "database_name", "opr": "eq", "value": name}]}))
-    if found["count"]:
-        return int(found["ids"][0])
-    made = api.post("/api/v1/database/", json={
-        "database_name": name, "sqlalchemy_uri": uri, "expose_in_sqllab": True})
-    return int(made["id"])
+    """The database's id, added (or updated) through the REST API."""
+    return superset_api.add_database(api, name, uri)
 
 
 @pytest.fixture(scope="session")
@@ -64,12 +59,20 @@ def db(api: SupersetSession) -> int:
     return add_database(api, "DTE Trust (REST)", f"dtetrust://:{TOKEN}@{HOSTPORT}/")
 
 
+def call(api: SupersetSession, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    """An API call whose error answers are returned, not raised: the tests read their messages."""
+    resp = api.http.request(method, api.url + path, timeout=api.timeout, **kwargs)
+    assert resp.headers.get("Content-Type", "").startswith("application/json"), resp.text[:500]
+    answer: dict[str, Any] = resp.json()
+    answer.setdefault("http_status", resp.status_code)
+    return answer
+
+
 def sql(api: SupersetSession, database_id: int, query: str) -> dict[str, Any]:
     """Runs query in SQL Lab (synchronously); the answer, or the error answer as it comes."""
-    return api.post("/api/v1/sqllab/execute/", json={
+    return call(api, "POST", "/api/v1/sqllab/execute/", json={
         "database_id": database_id, "sql": query, "runAsync": False, "tab": "dte-trust test",
-        "queryLimit": 10000, "select_as_cta": False, "ctas_method": "TABLE", "json": True,
-        "client_id": "t" + str(time.monotonic_ns())[-9:]}, ok=(200, 400, 422, 500))
+        "queryLimit": 10000, "client_id": "t" + str(time.monotonic_ns())[-9:]})
 
 
 def serve_rows(query: dict[str, Any]) -> dict[str, Any]:
@@ -94,33 +97,36 @@ def cli_values(query: dict[str, Any]) -> list[tuple[str, str, float]]:
         cols = dict(zip(names, frame["data"]["values"]))
         for i, v in enumerate(cols.get("value", [])):
             if v is not None:
-                points.append((cols["metric"][i], cols["model"][i], round(v, 9)))
+                model = cols["model"][i] if "model" in cols else None
+                points.append((cols["metric"][i], model or "", round(v, 9)))
     return sorted(points)
 
 
 def sql_values(answer: dict[str, Any]) -> list[tuple[str, str, float]]:
-    return sorted((r["metric"], r["model"], round(r["value"], 9))
+    return sorted((r["metric"], r["model"] or "", round(r["value"], 9))
                   for r in answer["data"] if r["value"] is not None)
 
 
 # --- the connector ---------------------------------------------------------------------------------
 def test_dte_trust_in_the_database_list(api: SupersetSession) -> None:
     engines = api.get("/api/v1/database/available/")
+    engines = engines.get("databases", engines) if isinstance(engines, dict) else engines
     ours = [e for e in engines if e.get("engine") == "dtetrust"]
     assert ours, f"DTE Trust is not among Superset's databases: {[e.get('name') for e in engines]}"
     assert ours[0]["name"] == "DTE Trust"
     # The connection form: host, port and a token kept encrypted.
     props = ours[0].get("parameters", {}).get("properties", {})
-    assert {"host", "port", "token"} <= set(props), props
+    assert {"host", "port", "access_token"} <= set(props), props
 
 
 def test_connection_through_rest(api: SupersetSession, db: int) -> None:
-    ok = api.post("/api/v1/database/test_connection/", json={
+    ok = api.post("/api/v1/database/test_connection/", {
         "database_name": "DTE Trust (REST)", "sqlalchemy_uri": f"dtetrust://:{TOKEN}@{HOSTPORT}/"})
     assert ok.get("message") == "OK", ok
     # The token is kept as a password: Superset masks it in what it shows.
-    shown = api.get(f"/api/v1/database/{db}")["result"]["sqlalchemy_uri"]
-    assert TOKEN not in shown, "the token is shown in the database's URI"
+    shown = api.get(f"/api/v1/database/{db}/connection")["result"]
+    assert shown["sqlalchemy_uri"].startswith("dtetrust://"), shown
+    assert TOKEN not in json.dumps(shown), "the token is shown in the database's connection"
 
 
 CASES = [
@@ -154,19 +160,34 @@ def test_sql_lab_rows_equal_trustq(api: SupersetSession, db: int, query: dict[st
     names = [c["name"] for c in direct["columns"]]
     assert [c["column_name"] for c in answer["columns"]] == names
     assert answer["data"], f"{uri_of(query)}: no rows"
-    got = [[r[n] for n in names] for r in answer["data"]]
-    want = [[cell_as_sql(v, c["type"]) for v, c in zip(row, direct["columns"])]
-            for row in direct["rows"]]
+    types = [c["type"] for c in direct["columns"]]
+    if query["queryType"] in EVALUATED_NOW and query["format"] == "table":
+        # Rules and scores evaluated at query time are stamped with it: equal up to the stamp.
+        now = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+        for r in answer["data"]:
+            assert abs((now - datetime.datetime.fromisoformat(r["time"])).total_seconds()) < 120, r
+        types[names.index("time")] = "evaluated"
+    got = [[norm(r[n], t) for n, t in zip(names, types)] for r in answer["data"]]
+    want = [[norm(v, t) for v, t in zip(row, types)] for row in direct["rows"]]
     assert sorted(map(json.dumps, got)) == sorted(map(json.dumps, want))
     # ... and the values are those of `trustq query` (the CLI's frames) for the same query.
     assert sql_values(answer) == cli_values(query)
 
 
-def cell_as_sql(v: Any, typ: str) -> Any:
-    """A cell of trustq serve as SQL Lab shows it: times as SQLite renders them."""
-    if v is None or typ != "time":
-        return v
-    return v.replace("T", " ").replace("Z", "")
+EVALUATED_NOW = ("compliance", "trust_score")
+
+
+def norm(v: Any, typ: str) -> Any:
+    """A cell as a comparable value: times (RFC 3339 from trustq serve, naive ISO from SQL Lab) as
+    naive UTC datetimes in ISO form, numbers as floats; the time of an evaluation is left out."""
+    if v is None or typ == "evaluated":
+        return None
+    if typ == "time":
+        t = datetime.datetime.fromisoformat(str(v).replace("Z", "+00:00"))
+        return t.replace(tzinfo=None).isoformat()
+    if typ == "number":
+        return float(v)
+    return v
 
 
 def test_where_narrows_by_model_and_time(api: SupersetSession, db: int) -> None:
@@ -203,18 +224,69 @@ def test_bad_table_uri_is_a_named_sql_error(api: SupersetSession, db: int, uri: 
     assert expect in error_of(answer)
 
 
-def test_wrong_token_and_server_down_are_named(api: SupersetSession) -> None:
-    bad = add_database(api, "DTE Trust (wrong token)", f"dtetrust://:not-the-token-0123456789@{HOSTPORT}/")
-    msg = error_of(sql(api, bad, 'SELECT * FROM "dtetrust://trust_score?format=latest"'))
-    assert "401" in msg or "token" in msg.lower(), msg
-    assert "not-the-token" not in msg
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        closed = s.getsockname()[1]
-    down = add_database(api, "DTE Trust (down)", f"dtetrust://:{TOKEN}@127.0.0.1:{closed}/")
-    msg = error_of(sql(api, down, 'SELECT * FROM "dtetrust://trust_score?format=latest"'))
-    assert f"127.0.0.1:{closed}" in msg, msg
-    assert TOKEN not in msg
+def test_a_database_with_a_wrong_token_is_refused_when_added(api: SupersetSession) -> None:
+    wrong = "not-the-token-0123456789"
+    with pytest.raises(superset_api.SupersetError) as e:
+        add_database(api, "DTE Trust (wrong token)", f"dtetrust://:{wrong}@{HOSTPORT}/")
+    assert "refused the token" in str(e.value) and wrong not in str(e.value), e.value
+    assert "Traceback" not in str(e.value)
+
+
+class Trustq:
+    """A second trustq serve of the same settings on a free loopback port, to stop or restart with
+    another token while Superset has a database pointing at it."""
+
+    def __init__(self, token: str) -> None:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.dir = tempfile.TemporaryDirectory()
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.start(token)
+
+    def start(self, token: str) -> None:
+        tf = Path(self.dir.name) / "token"
+        tf.write_text(token)
+        tf.chmod(0o600)
+        self.proc = subprocess.Popen(
+            [os.environ["TRUSTQ_BIN"], "serve", "--settings", os.environ["TRUSTQ_SETTINGS"],
+             "--addr", f"127.0.0.1:{self.port}", "--token-file", str(tf)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"trustq serve on port {self.port} did not start")
+
+    def stop(self) -> None:
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+
+def test_token_rotated_and_server_down_are_named_sql_errors(api: SupersetSession) -> None:
+    table = 'SELECT * FROM "dtetrust://trust_score?format=latest"'
+    second = Trustq(TOKEN)
+    try:
+        db_id = add_database(api, "DTE Trust (second)", f"dtetrust://:{TOKEN}@127.0.0.1:{second.port}/")
+        assert sql(api, db_id, table).get("status") == "success"
+        # The server's token changes: Superset's is refused, and the SQL error says so.
+        second.stop()
+        second.start("a-rotated-token-0123456789")
+        msg = error_of(sql(api, db_id, table))
+        assert "refused the token" in msg, msg
+        assert TOKEN not in msg and "a-rotated-token" not in msg
+        # The server is down: the SQL error names it.
+        second.stop()
+        msg = error_of(sql(api, db_id, table))
+        assert f"127.0.0.1:{second.port} cannot be reached (Connection refused)" in msg, msg
+        assert TOKEN not in msg
+    finally:
+        second.stop()
 
 
 # --- the bundle ------------------------------------------------------------------------------------
@@ -223,9 +295,9 @@ def imported(api: SupersetSession) -> dict[str, int]:
     """Imports superset/bundle/ (its database at this trustq serve) and answers chart uuid -> id."""
     with tempfile.TemporaryDirectory() as tmp:
         zpath = Path(tmp) / "bundle.zip"
-        bundle.make_zip(bundle.OUT, zpath, f"dtetrust://{HOSTPORT}/")
-        api.import_bundle(zpath, passwords={"databases/DTE_Trust.yaml": TOKEN})
-    charts = api.get("/api/v1/chart/", q=json.dumps({"page_size": 100, "columns": ["id", "uuid"]}))
+        bundle.make_zip(bundle.OUT, zpath, f"dtetrust://{HOSTPORT}/", token=True)
+        superset_api.import_bundle(api, str(zpath), passwords={"databases/DTE_Trust.yaml": TOKEN})
+    charts = api.get("/api/v1/chart/", q=prison.dumps({"page_size": 100, "columns": ["id", "uuid"]}))
     by_uuid = {c["uuid"]: int(c["id"]) for c in charts["result"]}
     want = {c.uuid for d in bundle.DASHBOARDS for c in d.charts}
     assert want <= set(by_uuid), f"charts not imported: {want - set(by_uuid)}"
@@ -244,9 +316,9 @@ def test_every_chart_answers_data(api: SupersetSession, imported: dict[str, int]
     empty, failed = [], []
     for d in bundle.DASHBOARDS:
         for c in d.charts:
-            answer = api.get(f"/api/v1/chart/{imported[c.uuid]}/data/", ok=(200, 400, 500))
+            answer = call(api, "GET", f"/api/v1/chart/{imported[c.uuid]}/data/")
             results = answer.get("result") or []
-            if not results or any(r.get("error") for r in results) or "message" in answer:
+            if answer["http_status"] != 200 or not results or any(r.get("error") for r in results):
                 failed.append(f"{d.slug}/{c.name}: {json.dumps(answer)[:300]}")
             elif sum(r.get("rowcount", 0) for r in results) == 0:
                 empty.append(f"{d.slug}/{c.name}")
@@ -255,58 +327,39 @@ def test_every_chart_answers_data(api: SupersetSession, imported: dict[str, int]
 
 
 # --- an alert --------------------------------------------------------------------------------------
-class Receiver:
-    """A loopback webhook receiver: what Superset posts, by path."""
-
-    def __init__(self) -> None:
-        self.posts: list[tuple[str, bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                outer.posts.append((self.path, body))
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-
 @pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = Receiver()
-    yield r
-    r.server.shutdown()
+def receiver() -> Iterator[WebhookReceiver]:
+    with WebhookReceiver() as r:
+        yield r
 
 
 def test_drift_alert_fires_for_the_drifting_model_only(api: SupersetSession, db: int,
-                                                        receiver: Receiver) -> None:
+                                                        receiver: WebhookReceiver) -> None:
+    """The README's alert: drift share above 0.3, one alert per model, every minute."""
     uri = "dtetrust://drift?format=latest&metrics=drift_share"
     alerts = {}
     for model in ("credit-risk-classifier", "churn-predictor"):
-        alerts[model] = api.create_alert(
-            name=f"Drift share above 0.3: {model}", database_id=db,
-            sql=f"SELECT MAX(value) FROM \"{uri}\" WHERE model = '{model}'",
-            op=">", threshold=0.3, webhook=f"{receiver.url}/{model}")
+        alerts[model] = superset_api.create_alert(
+            api, name=f"Drift share above 0.3: {model}", db_id=db,
+            sql=f"SELECT MAX(value) AS drift_share FROM \"{uri}\" WHERE model = '{model}'",
+            op=">", threshold=0.3, webhook_url=f"{receiver.url}/{model}")
+
+    def ran(model: str) -> list[dict[str, Any]]:
+        return [lg for lg in superset_api.alert_logs(api, alerts[model])
+                if lg["state"] not in ("Working",)]
+
     deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and not any(p == "/credit-risk-classifier"
-                                                  for p, _ in receiver.posts):
+    while time.monotonic() < deadline and not (ran("credit-risk-classifier") and ran("churn-predictor")):
         time.sleep(3)
-    paths = [p for p, _ in receiver.posts]
-    assert "/credit-risk-classifier" in paths, (
-        f"no webhook for the drifting model in 240 s; logs: {api.alert_logs(alerts['credit-risk-classifier'])}")
-    # The healthy model's alert ran and did not fire.
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not api.alert_logs(alerts["churn-predictor"]):
-        time.sleep(3)
-    logs = api.alert_logs(alerts["churn-predictor"])
-    assert logs, "the churn-predictor alert never ran"
-    assert all(lg["state"] != "Error" for lg in logs), logs
-    assert "/churn-predictor" not in paths
+    fired, quiet = ran("credit-risk-classifier"), ran("churn-predictor")
+    assert fired and quiet, f"alerts did not run within 240 s: {fired} {quiet}"
+    assert fired[0]["state"] == "Success", fired
+    assert abs(float(fired[0]["value"]) - 2 / 3) < 1e-6, fired
+    assert quiet[0]["state"] == "Not triggered", quiet
+    posts = receiver.wait(1, timeout=30)
+    paths = [p["path"] for p in posts]
+    assert paths and all(p.endswith("/credit-risk-classifier") for p in paths), paths
+    csv = next(iter(posts[0]["files"].values()))
+    assert "drift_share" in csv and "0.666" in csv, csv
     for a in alerts.values():
         api.delete(f"/api/v1/report/{a}")

@@ -39,24 +39,6 @@ LEAD = [
 ]
 LINK = "link"
 
-#: Label keys in the server's column order (pkg/trust LabelOrder); others follow alphabetically.
-LABEL_ORDER = [
-    "model", "version", "alias", "experiment", "run_id", "source", "project",
-    "dataset", "feature", "sensitive_feature", "group", "rule",
-]  # fmt: skip
-
-_COMMON = ["model", "version", "alias", "experiment", "run_id", "source", "project", "dataset"]
-
-#: The label columns each evidence query type has even when the evidence at hand lacks them.
-KNOWN_LABELS: dict[str, list[str]] = {
-    "accuracy": _COMMON,
-    "drift": _COMMON + ["feature", "method", "label_threshold"],
-    "quality": _COMMON + ["feature", "test", "test_status"],
-    "fairness": _COMMON + ["sensitive_feature", "group", "control_group", "file"],
-    "compliance": ["model", "version", "alias", "source", "rule", "reason", "severity"],
-    "trust_score": ["model", "version", "alias", "source"],
-}
-
 #: Equality on these columns becomes a query field (the column ``metric`` becomes ``metrics``).
 EQUAL_PUSHDOWN = {"model": "model", "version": "version", "source": "source", "metric": "metrics"}
 
@@ -70,10 +52,6 @@ NOTICE_MODES = ("auto", "raise", "log")
 
 # The answer fetched to learn the columns serves the first query if it is this fresh.
 _PROBE_REUSE_SECONDS = 30.0
-
-
-def _label_rank(name: str) -> tuple[int, str]:
-    return (LABEL_ORDER.index(name) if name in LABEL_ORDER else len(LABEL_ORDER), name)
 
 
 class DTETrustAPI(Adapter):
@@ -118,13 +96,18 @@ class DTETrustAPI(Adapter):
         self.columns = self._schema(self._probe)
 
     def _schema(self, answer: Answer) -> dict[str, Field[Any, Any]]:
-        types = dict(answer.columns)
-        if not self.table.evidence:
-            return {name: self._field(name, kind) for name, kind in answer.columns}
-        lead = {name for name, _ in LEAD} | {LINK}
-        labels = set(KNOWN_LABELS[self.table.query_type]) | {n for n in types if n not in lead}
-        names = LEAD + [(n, types.get(n, "string")) for n in sorted(labels, key=_label_rank)] + [(LINK, "string")]
-        return {name: self._field(name, kind) for name, kind in names}
+        """The server's columns: for an evidence type it always answers the same ones (the lead
+        columns, every label its sources can set, link), so the table's schema is stable."""
+        if self.table.evidence:
+            names = [name for name, _ in answer.columns]
+            lead = [name for name, _ in LEAD]
+            if names[: len(lead)] != lead or names[-1:] != [LINK]:
+                raise InterfaceError(
+                    f"DTE Trust at {self.client.name}: {self.table.query_type} answered the columns "
+                    f"{', '.join(names)}, not time, dimension, metric, value, threshold, status, labels, "
+                    "link: is trustq serve older than this package?"
+                )
+        return {name: self._field(name, kind) for name, kind in answer.columns}
 
     def _field(self, name: str, kind: str) -> Field[Any, Any]:
         if kind == "time":
