@@ -139,7 +139,7 @@ bench: ## run the benchmarks side by side and write BENCHMARKS.md
 	scripts/bench.sh > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"
 
-demo: build-frontend build-backend-linux trustq ## with Docker: Grafana (official image) + plugin + MLflow + demo evidence at http://localhost:3000; without: MLflow + trustq over the demo evidence
+demo: build-frontend build-backend-linux trustq ## with Docker: Grafana (official image) + plugin + MLflow + demo evidence at http://localhost:3000; without: MLflow + trustq serve + Superset with the dashboards at http://127.0.0.1:8088
 	@if [ "$$(uname -m)" = aarch64 ] || [ "$$(uname -m)" = arm64 ]; then CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_linux_arm64 ./pkg; fi
 	scripts/demo.sh start
 

@@ -8,10 +8,13 @@
 # the official Grafana image (GRAFANA_VERSION, default in docker-compose.yaml) with the plugin from
 # dist/, a seeded MLflow, the demo evidence, the datasource, dashboards and alert rules provisioned.
 #
-# Without one, it says so and starts the native demo this machine can run: a real MLflow server with
-# the seeded registry on a free loopback port and a settings file for trustq that reaches it and the
-# demo evidence; it prints trustq commands to try. (A native web UI comes with the Superset
-# connector; Grafana itself only runs from its official image or your own installation.)
+# Without one, it says so and starts the native demo this machine can run, all on loopback: a real
+# MLflow server with the seeded registry, `trustq serve` over it and the demo evidence (with a bearer
+# token), and Apache Superset 6.1.0 (scripts/superset.sh: PostgreSQL, Redis, Celery worker and beat)
+# with python/dte-trust-superset installed, the bundle of superset/bundle/ imported (five dashboards)
+# and the README's alert (drift share above 0.3, per model, every 5 minutes) sending its webhook to a
+# loopback receiver that writes $DEMO_DIR/webhooks.jsonl. It prints the URLs, the login and trustq
+# commands to try. (Grafana itself only runs from its official image or your own installation.)
 #
 #   scripts/demo.sh seed   print the directory of the seeded MLflow store (seeding it once); the
 #                          protocol and integration tests use the same store
@@ -29,6 +32,8 @@
 #   DEMO_DOCKER=0       use the native demo even where Docker runs
 #   GRAFANA_VERSION     the Grafana image tag for the Docker demo (e.g. 12.2.5, 12.4.0, 13.2.3)
 #   DEMO_DIR            run directory of the native demo (default ${DTE_CACHE:-~/.cache/dte-trust}/run/demo)
+#   DEMO_SUPERSET=0     the native demo without Superset (MLflow and trustq serve only)
+#   SUPERSET_PORT       Superset's port in the native demo (default 8088)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -74,6 +79,9 @@ stop() {
   if have_docker; then
     docker compose down || true
   fi
+  SUPERSET_RUN_DIR=$demo/superset scripts/superset.sh stop || true
+  stop_receiver
+  TRUSTQ_RUN_DIR=$demo/trustq scripts/trustq-serve.sh stop || true
   MLFLOW_RUN_DIR=$demo/mlflow scripts/mlflow-server.sh stop || true
   log "stopped"
 }
@@ -82,7 +90,54 @@ status() {
   if have_docker; then
     docker compose ps
   fi
-  MLFLOW_RUN_DIR=$demo/mlflow scripts/mlflow-server.sh status
+  MLFLOW_RUN_DIR=$demo/mlflow scripts/mlflow-server.sh status || true
+  TRUSTQ_RUN_DIR=$demo/trustq scripts/trustq-serve.sh status || true
+  SUPERSET_RUN_DIR=$demo/superset scripts/superset.sh status || true
+}
+
+# stop_receiver ends the demo's webhook receiver.
+stop_receiver() {
+  if [[ -f $demo/receiver.pid ]]; then
+    kill "$(cat "$demo/receiver.pid")" 2>/dev/null || true
+    rm -f "$demo/receiver.pid"
+  fi
+}
+
+# start_superset URL TOKENFILE: Superset with the bundle imported (its database at trustq serve URL,
+# the token given at import) and the drift alert per model, to the demo's webhook receiver.
+start_superset() {
+  local trustq_url=$1 token_file=$2 venv py hostport model port
+  venv=$(scripts/venv.sh superset)
+  py=$venv/bin/python
+  port=${SUPERSET_PORT:-8088}
+  if ! "$py" -c 'import socket,sys; s=socket.socket(); s.bind(("127.0.0.1", int(sys.argv[1])))' "$port" 2>/dev/null; then
+    log "port $port is taken: Superset gets a free port (set SUPERSET_PORT to choose)"
+    port=
+  fi
+  SUPERSET_RUN_DIR=$demo/superset SUPERSET_PORT=$port SUPERSET_ADMIN_USER=admin SUPERSET_ADMIN_PASSWORD=admin \
+    scripts/superset.sh start >/dev/null
+  set -a
+  # shellcheck disable=SC1091
+  . "$demo/superset/superset.env"
+  set +a
+  hostport=${trustq_url#http://}
+  "$py" superset/bundle.py --zip "$demo/bundle.zip" --uri "dtetrust://$hostport/" --token >&2
+  (umask 077 && "$py" -c 'import json,sys; print(json.dumps({"databases/DTE_Trust.yaml": open(sys.argv[1]).read().strip()}))' \
+    "$token_file" >"$demo/passwords.json")
+  "$py" superset/superset_api.py import-bundle "$demo/bundle.zip" --passwords-file "$demo/passwords.json" >/dev/null
+  rm -f "$demo/passwords.json"
+  stop_receiver
+  rm -f "$demo/webhook.url"
+  setsid "$py" superset/superset_api.py webhook-receiver --out "$demo/webhooks.jsonl" --url-file "$demo/webhook.url" \
+    >"$demo/receiver.log" 2>&1 </dev/null &
+  echo $! >"$demo/receiver.pid"
+  for _ in $(seq 1 50); do [[ -s $demo/webhook.url ]] && break; sleep 0.1; done
+  [[ -s $demo/webhook.url ]] || die "the webhook receiver did not start (log $demo/receiver.log)"
+  for model in credit-risk-classifier churn-predictor; do
+    "$py" superset/superset_api.py create-alert --name "Drift share above 0.3: $model" --database "DTE Trust" \
+      --sql "SELECT MAX(value) AS drift_share FROM \"dtetrust://drift?format=latest&metrics=drift_share\" WHERE model = '$model'" \
+      --op '>' --threshold 0.3 --crontab '*/5 * * * *' --webhook "$(cat "$demo/webhook.url")/$model" >/dev/null
+  done
 }
 
 start_docker() {
@@ -114,14 +169,28 @@ EOF
 }
 
 start_native() {
-  local store mlflow_url t0 q
+  local store mlflow_url trustq_url t0 q superset_lines=""
   t0=$(date +%s)
   [[ -x bin/trustq ]] || die "bin/trustq is not built: run \`make demo\` (it builds it first)"
-  log "no Docker engine here (docker info does not answer): the Grafana demo needs Docker or your own Grafana; starting the native demo (MLflow + trustq)"
+  log "no Docker engine here (docker info does not answer): the Grafana demo needs Docker or your own Grafana; starting the native demo (MLflow, trustq serve, Superset)"
   store=$(seed)
   mkdir -p "$demo/queries"
   mlflow_url=$(MLFLOW_RUN_DIR=$demo/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
   settings_file "$mlflow_url" "$demo/settings.json"
+  if [[ ! -s $demo/token ]]; then
+    (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(24))' >"$demo/token")
+  fi
+  trustq_url=$(TRUSTQ_RUN_DIR=$demo/trustq TRUSTQ_SETTINGS=$demo/settings.json TRUSTQ_TOKEN_FILE=$demo/token \
+    scripts/trustq-serve.sh start)
+  if [[ ${DEMO_SUPERSET:-1} != 0 ]]; then
+    log "starting Superset (the first start builds its venv, about 3 minutes, once)"
+    start_superset "$trustq_url" "$demo/token"
+    superset_lines="  Superset         $SUPERSET_URL   (admin / admin): Dashboards, \"DTE Trust: overview\" and four more;
+                   SQL Lab: database \"DTE Trust\", e.g. SELECT * FROM \"dtetrust://fairness?format=latest\"
+  Alerts           \"Drift share above 0.3: <model>\" (Alerts & reports), every 5 minutes; webhooks land in
+                   $demo/webhooks.jsonl (credit-risk-classifier drifts, churn-predictor does not)
+"
+  fi
   q=$demo/queries
   echo '{"queryType":"fairness","format":"latest","metrics":["demographic_parity_difference"]}' >"$q/fairness.json"
   echo '{"queryType":"drift","format":"latest"}' >"$q/drift.json"
@@ -129,15 +198,17 @@ start_native() {
   cat >&2 <<EOF
 
 DTE Trust native demo is up ($(($(date +%s) - t0)) s); no Grafana on this machine.
-  MLflow (seeded)  $mlflow_url
+${superset_lines}  MLflow (seeded)  $mlflow_url
+  trustq serve     $trustq_url   (bearer token in $demo/token)
   Settings         $demo/settings.json   (MLflow, the Evidently workspace, the Fairlearn results)
 Try (the demo evidence is from mid to late 2026, hence the one-year range):
   bin/trustq query --settings $demo/settings.json --query $q/fairness.json --from now-1y --to now
   bin/trustq query --settings $demo/settings.json --query $q/drift.json --from now-1y --to now
   bin/trustq query --settings $demo/settings.json --query $q/models.json
   bin/trustq check --settings $demo/settings.json --model credit-risk-classifier@champion
+  curl -s -H "Authorization: Bearer \$(cat $demo/token)" $trustq_url/api/v1/health
 With Docker (or your own Grafana 12.2+): the dashboards and alert rules, see README "The two commands".
-Logs: $demo/mlflow/server.log.   Stop: make demo-stop
+Logs: $demo/mlflow/server.log, $demo/trustq/server.log, $demo/superset/logs/.   Stop: make demo-stop
 EOF
 }
 

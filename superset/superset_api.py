@@ -4,7 +4,7 @@ Runs in the Superset venv (it needs `requests` and `prison`, both Superset depen
 
     set -a; . "$SUPERSET_RUN_DIR/superset.env"; set +a   # written by scripts/superset.sh start
     "$SUPERSET_VENV/bin/python" superset/superset_api.py add-database --name NAME --uri URI [--extra JSON]
-    "$SUPERSET_VENV/bin/python" superset/superset_api.py import-bundle bundle.zip [--passwords JSON]
+    "$SUPERSET_VENV/bin/python" superset/superset_api.py import-bundle bundle.zip [--passwords-file FILE]
     "$SUPERSET_VENV/bin/python" superset/superset_api.py sql --database NAME 'SELECT 1'
     "$SUPERSET_VENV/bin/python" superset/superset_api.py create-alert --name N --database NAME \\
         --sql 'SELECT 1' --op '>' --threshold 0 --webhook http://127.0.0.1:PORT/hook
@@ -344,7 +344,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     a.add_argument("--extra", help="JSON of the connection's extra settings")
     b = sub.add_parser("import-bundle", help="import a dashboard bundle ZIP, overwriting")
     b.add_argument("zip")
-    b.add_argument("--passwords", help='JSON {"databases/NAME.yaml": "password"}')
+    b.add_argument("--passwords-file", help='a file of JSON {"databases/NAME.yaml": "password"} (a file, '
+                   "not an argument: the command line is visible to every user of the machine)")
     q = sub.add_parser("sql", help="run SQL through SQL Lab")
     q.add_argument("--database", required=True, help="database name")
     q.add_argument("sql")
@@ -379,7 +380,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         if args.cmd == "add-database":
             out = {"id": add_database(s, args.name, args.uri, json.loads(args.extra) if args.extra else None)}
         elif args.cmd == "import-bundle":
-            out = import_bundle(s, args.zip, json.loads(args.passwords) if args.passwords else None)
+            passwords = json.loads(Path(args.passwords_file).read_text()) if args.passwords_file else None
+            out = import_bundle(s, args.zip, passwords)
         elif args.cmd == "sql":
             out = run_sql(s, database_id(s, args.database), args.sql)
         elif args.cmd == "create-alert":
