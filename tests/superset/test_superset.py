@@ -232,14 +232,19 @@ def test_a_database_with_a_wrong_token_is_refused_when_added(api: SupersetSessio
     assert "Traceback" not in str(e.value)
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 class Trustq:
     """A second trustq serve of the same settings on a free loopback port, to stop or restart with
     another token while Superset has a database pointing at it."""
 
-    def __init__(self, token: str) -> None:
-        with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            self.port = sock.getsockname()[1]
+    def __init__(self, token: str, settings: str = os.environ["TRUSTQ_SETTINGS"]) -> None:
+        self.port = free_port()
+        self.settings = settings
         self.dir = tempfile.TemporaryDirectory()
         self.proc: subprocess.Popen[bytes] | None = None
         self.start(token)
@@ -249,7 +254,7 @@ class Trustq:
         tf.write_text(token)
         tf.chmod(0o600)
         self.proc = subprocess.Popen(
-            [os.environ["TRUSTQ_BIN"], "serve", "--settings", os.environ["TRUSTQ_SETTINGS"],
+            [os.environ["TRUSTQ_BIN"], "serve", "--settings", self.settings,
              "--addr", f"127.0.0.1:{self.port}", "--token-file", str(tf)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
@@ -285,6 +290,27 @@ def test_token_rotated_and_server_down_are_named_sql_errors(api: SupersetSession
         msg = error_of(sql(api, db_id, table))
         assert f"127.0.0.1:{second.port} cannot be reached (Connection refused)" in msg, msg
         assert TOKEN not in msg
+    finally:
+        second.stop()
+
+
+def test_failing_source_and_path_outside_the_roots_are_named(api: SupersetSession, db: int,
+                                                              tmp_path: Path) -> None:
+    # A path outside the configured roots is refused by trustq serve, and the SQL error says why.
+    msg = error_of(sql(api, db, 'SELECT * FROM "dtetrust://drift?path=/etc/passwd"'))
+    assert '"/etc/passwd": absolute paths are not allowed' in msg, msg
+    msg = error_of(sql(api, db, 'SELECT * FROM "dtetrust://drift?path=../../../etc/passwd"'))
+    assert "../../../etc/passwd" in msg and "passwd:" not in msg.split("../../../etc/passwd")[-1], msg
+    # An evidence source that fails (MLflow is not there): the error names it and its address.
+    dead = f"http://127.0.0.1:{free_port()}"
+    settings = tmp_path / "settings.json"
+    settings.write_text(json.dumps({"jsonData": {"mlflowUrl": dead, "timeoutSeconds": 10}}))
+    second = Trustq(TOKEN, str(settings))
+    try:
+        db_id = superset_api.add_database(
+            api, "DTE Trust (MLflow down)", f"dtetrust://:{TOKEN}@127.0.0.1:{second.port}/")
+        msg = error_of(sql(api, db_id, 'SELECT * FROM "dtetrust://accuracy"'))
+        assert "mlflow" in msg.lower() and dead in msg, msg
     finally:
         second.stop()
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from shillelagh.exceptions import (
     DatabaseError,
+    Error,
     InterfaceError,
     OperationalError,
     ProgrammingError,
@@ -82,7 +83,7 @@ class Client:
         """The server's health check: whether it is OK, and its message."""
         try:
             payload = self._request("GET", "/api/v1/health", None, ok_statuses=(503,))
-        except DatabaseError as ex:
+        except Error as ex:  # unreachable, refused token (UnauthenticatedError), not trustq serve
             return False, str(ex)
         ok = isinstance(payload, dict) and payload.get("status") == "OK"
         return ok, str(payload.get("message", "")) if isinstance(payload, dict) else ""

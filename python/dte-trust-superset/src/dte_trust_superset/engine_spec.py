@@ -17,7 +17,6 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask_babel import gettext as __
 from marshmallow import Schema, fields
 from marshmallow.validate import Range
-from shillelagh.exceptions import Error
 from sqlalchemy.engine.url import URL, make_url
 from superset.db_engine_specs.shillelagh import ShillelaghEngineSpec
 from superset.errors import ErrorLevel, SupersetError, SupersetErrorType
@@ -224,10 +223,11 @@ class DTETrustEngineSpec(ShillelaghEngineSpec):
         host = str(parameters["host"])
         host = f"[{host}]" if ":" in host and not host.startswith("[") else host
         client = Client(f"{protocol}://{host}:{port}", parameters.get("access_token") or None, timeout=10)
-        try:
-            client.query({"queryType": "variable", "variable": "models"}, "now-1h", "now")
-        except Error as ex:
-            return [cls.error_of(str(ex))]
+        # As the dialect's ping: unreachable or a refused token is an error; a server that answers
+        # with an unhealthy source is not (its queries will name the source).
+        ok, message = client.health()
+        if not ok and message.startswith("DTE Trust at "):
+            return [cls.error_of(message)]
         return []
 
     @classmethod
