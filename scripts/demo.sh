@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# demo.sh start|stop|status|seed: the DTE Trust demo. The project never builds Grafana.
+# demo.sh start|stop|status|seed|evidence DIR: the DTE Trust demo. The project never builds Grafana.
 #
 #   make demo        build the plugin and trustq, then `scripts/demo.sh start`
 #   make demo-stop   `scripts/demo.sh stop`
@@ -26,7 +26,14 @@
 #                           growing from the 6th daily report on
 #   churn-predictor         MLflow: versions 1-2, champion -> v1; Fairlearn: fair (~0.02)
 # The MLflow store is python/seed/seed_mlflow.py --no-bench (1,250 runs of mid 2026), seeded once
-# (about a minute) into ${DTE_CACHE:-~/.cache/dte-trust}/seed/demo-<hash>/ and copied on every start.
+# (about a minute) into ${DTE_CACHE:-~/.cache/dte-trust}/seed/demo-<hash>/. Every start serves
+# copies whose times are moved to the present (python/seed/shift_demo.py: the newest run, Evidently
+# snapshot and fairness result of each set 1-2 days old, spacing kept) from $DEMO_DIR/evidence/, so
+# relative ranges (now-7d, now-30d) and the freshness rules see recent evidence; the committed
+# fixtures are never changed.
+#
+#   scripts/demo.sh evidence DIR   write those shifted copies into DIR (evidently/, fairlearn/,
+#                                  mlflow.db); the protocol and Superset suites use it
 #
 # Environment (optional):
 #   DEMO_DOCKER=0       use the native demo even where Docker runs
@@ -69,6 +76,17 @@ seed() {
   fi
   exec 8>&-
   echo "$dir"
+}
+
+# evidence DIR: the demo evidence and the seeded MLflow store copied into DIR with their times moved
+# to the present (python/seed/shift_demo.py): DIR/evidently, DIR/fairlearn, DIR/mlflow.db.
+evidence() {
+  local out=$1 store venv
+  [[ -n $out ]] || die "usage: $0 evidence DIR"
+  store=$(seed)
+  venv=$(scripts/venv.sh mlflow)
+  "$venv/bin/python" python/seed/shift_demo.py --out "$out" --db "$store/mlflow.db" \
+    --evidently testdata/evidently/current/workspace --fairlearn testdata/fairlearn/demo >&2
 }
 
 have_docker() {
@@ -161,8 +179,8 @@ settings_file() {
   "jsonData": {
     "mlflowUrl": "$mlflow_url",
     "timeoutSeconds": 30,
-    "evidentlyWorkspaces": ["$root/testdata/evidently/current/workspace"],
-    "fairlearnPaths": ["$root/testdata/fairlearn/demo"]
+    "evidentlyWorkspaces": ["$demo/evidence/evidently"],
+    "fairlearnPaths": ["$demo/evidence/fairlearn"]
   }
 }
 EOF
@@ -173,9 +191,9 @@ start_native() {
   t0=$(date +%s)
   [[ -x bin/trustq ]] || die "bin/trustq is not built: run \`make demo\` (it builds it first)"
   log "no Docker engine here (docker info does not answer): the Grafana demo needs Docker or your own Grafana; starting the native demo (MLflow, trustq serve, Superset)"
-  store=$(seed)
   mkdir -p "$demo/queries"
-  mlflow_url=$(MLFLOW_RUN_DIR=$demo/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
+  evidence "$demo/evidence"
+  mlflow_url=$(MLFLOW_RUN_DIR=$demo/mlflow MLFLOW_DB_SOURCE=$demo/evidence/mlflow.db scripts/mlflow-server.sh start)
   settings_file "$mlflow_url" "$demo/settings.json"
   if [[ ! -s $demo/token ]]; then
     (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(24))' >"$demo/token")
@@ -201,11 +219,13 @@ DTE Trust native demo is up ($(($(date +%s) - t0)) s); no Grafana on this machin
 ${superset_lines}  MLflow (seeded)  $mlflow_url
   trustq serve     $trustq_url   (bearer token in $demo/token)
   Settings         $demo/settings.json   (MLflow, the Evidently workspace, the Fairlearn results)
-Try (the demo evidence is from mid to late 2026, hence the one-year range):
-  bin/trustq query --settings $demo/settings.json --query $q/fairness.json --from now-1y --to now
-  bin/trustq query --settings $demo/settings.json --query $q/drift.json --from now-1y --to now
+  Evidence         $demo/evidence/   (copies moved to the present at this start: newest 1-2 days old)
+Try:
+  bin/trustq query --settings $demo/settings.json --query $q/fairness.json --from now-30d --to now
+  bin/trustq query --settings $demo/settings.json --query $q/drift.json --from now-7d --to now
   bin/trustq query --settings $demo/settings.json --query $q/models.json
   bin/trustq check --settings $demo/settings.json --model credit-risk-classifier@champion
+  bin/trustq check --settings $demo/settings.json --model churn-predictor@champion
   curl -s -H "Authorization: Bearer \$(cat $demo/token)" $trustq_url/api/v1/health
 With Docker (or your own Grafana 12.2+): the dashboards and alert rules, see README "The two commands".
 Logs: $demo/mlflow/server.log, $demo/trustq/server.log, $demo/superset/logs/.   Stop: make demo-stop
@@ -225,8 +245,9 @@ case "${1:-}" in
   stop) stop ;;
   status) status ;;
   seed) seed ;;
+  evidence) evidence "${2:-}" ;;
   *)
-    echo "usage: $0 start|stop|status|seed" >&2
+    echo "usage: $0 start|stop|status|seed|evidence DIR" >&2
     exit 2
     ;;
 esac

@@ -5,7 +5,10 @@
 # panels, every provisioned alert rule's queries, variable, annotation and resource calls and
 # health checks, over the demo evidence:
 #   - a real MLflow server with the seeded demo store (scripts/demo.sh seed, cached), on a free port
-#   - DTE_EVIDENTLY_WORKSPACE=testdata/evidently/current/workspace, DTE_FAIRLEARN_PATH=testdata/fairlearn/demo
+#   - DTE_EVIDENTLY_WORKSPACE and DTE_FAIRLEARN_PATH: testdata/evidently/current/workspace and
+#     testdata/fairlearn/demo
+# all three as copies moved to the present (scripts/demo.sh evidence), since the suite asks with
+# ranges relative to now (variables over the last year, the dashboards' defaults).
 # Extra arguments go to `go test`, e.g. scripts/test-protocol.sh -run TestAlertRules.
 # MLflow is stopped on exit, whatever happens; on failure its log is kept in
 # ${DTE_CACHE:-~/.cache/dte-trust}/logs/protocol-last/.
@@ -40,13 +43,13 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t=$(date +%s)
-store=$(scripts/demo.sh seed)
-log "demo MLflow store ready in $(($(date +%s) - t)) s: $store"
+scripts/demo.sh evidence "$run/evidence"
+log "demo MLflow store and evidence (moved to the present) ready in $(($(date +%s) - t)) s: $run/evidence"
 t=$(date +%s)
-DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
+DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$run/evidence/mlflow.db scripts/mlflow-server.sh start)
 export DTE_MLFLOW_URL DTE_MLFLOW_UI_URL=$DTE_MLFLOW_URL
-export DTE_EVIDENTLY_WORKSPACE=$root/testdata/evidently/current/workspace
-export DTE_FAIRLEARN_PATH=$root/testdata/fairlearn/demo
+export DTE_EVIDENTLY_WORKSPACE=$run/evidence/evidently
+export DTE_FAIRLEARN_PATH=$run/evidence/fairlearn
 export DTE_PLUGIN_BIN=$bin
 log "MLflow $DTE_MLFLOW_URL started in $(($(date +%s) - t)) s"
 

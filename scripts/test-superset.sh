@@ -3,7 +3,9 @@
 #
 # Starts, on loopback and in a run directory of its own:
 #   - a real MLflow server with the seeded demo store (scripts/demo.sh seed, cached)
-#   - `trustq serve` over MLflow and the demo evidence, with a bearer token (scripts/trustq-serve.sh)
+#   - `trustq serve` over MLflow and the demo evidence, with a bearer token (scripts/trustq-serve.sh);
+#     the store and the evidence are copies moved to the present (scripts/demo.sh evidence), so the
+#     tests' one-year window never ages out
 #   - Superset with PostgreSQL, Redis, a Celery worker and beat (scripts/superset.sh; the venv of
 #     python/requirements/superset.txt and an initialised metadata database are cached), with
 #     python/dte-trust-superset installed into it
@@ -64,8 +66,8 @@ fi
 export CHROMIUM=$chromium
 
 t=$(date +%s)
-store=$(scripts/demo.sh seed)
-mlflow_url=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db scripts/mlflow-server.sh start)
+scripts/demo.sh evidence "$run/evidence"
+mlflow_url=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$run/evidence/mlflow.db scripts/mlflow-server.sh start)
 log "MLflow $mlflow_url with the demo store in $(($(date +%s) - t)) s"
 
 cat >"$run/settings.json" <<EOF
@@ -73,8 +75,8 @@ cat >"$run/settings.json" <<EOF
   "jsonData": {
     "mlflowUrl": "$mlflow_url",
     "timeoutSeconds": 30,
-    "evidentlyWorkspaces": ["$root/testdata/evidently/current/workspace"],
-    "fairlearnPaths": ["$root/testdata/fairlearn/demo"]
+    "evidentlyWorkspaces": ["$run/evidence/evidently"],
+    "fairlearnPaths": ["$run/evidence/fairlearn"]
   }
 }
 EOF
