@@ -89,6 +89,7 @@ func (e *Engine) CollectAll(ctx context.Context, dim trust.Dimension, q *trust.Q
 	if len(ps) == 0 {
 		return nil, e.notConfigured(string(dim))
 	}
+	aliases := e.resolveAliases(ctx, ps, q)
 	results := make([]*trust.Evidence, len(ps))
 	errs := make([]error, len(ps))
 	var wg sync.WaitGroup
@@ -96,6 +97,10 @@ func (e *Engine) CollectAll(ctx context.Context, dim trust.Dimension, q *trust.Q
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if r, ok := p.(trust.AliasResolver); aliases != nil && !(ok && r.ResolvesAliases()) {
+				results[i], errs[i] = aliases.collect(ctx, p, dim, q)
+				return
+			}
 			results[i], errs[i] = safeCollect(ctx, p, dim, q)
 		}()
 	}

@@ -172,6 +172,9 @@ func (p *Provider) build() error {
 // Name is the source name.
 func (p *Provider) Name() string { return trust.SourcePolicy }
 
+// ResolvesAliases implements trust.AliasResolver: queries with an alias are resolved here.
+func (p *Provider) ResolvesAliases() bool { return true }
+
 // Rules returns every rule, enabled or not, in definition order.
 func (p *Provider) Rules() []*Rule { return p.rules }
 

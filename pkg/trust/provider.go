@@ -127,6 +127,13 @@ type ModelCatalog interface {
 	ModelVersions(ctx context.Context, q *Query) ([]ModelVersion, error)
 }
 
+// AliasResolver is implemented by evidence providers that resolve Query.Alias themselves (MLflow,
+// whose registry holds the aliases; the policy source). For every other provider the engine
+// resolves an alias to model versions through the ModelCatalog and asks for those versions.
+type AliasResolver interface {
+	ResolvesAliases() bool
+}
+
 // EvidenceSource is how the policy engine reads the other sources' evidence: the same collection
 // path a dimension query takes.
 type EvidenceSource interface {

@@ -51,6 +51,9 @@ func NewWithClient(c *Client) *Provider { return &Provider{c: c} }
 // Name is the source name, "mlflow".
 func (p *Provider) Name() string { return trust.SourceMLflow }
 
+// ResolvesAliases implements trust.AliasResolver: queries with an alias are resolved here.
+func (p *Provider) ResolvesAliases() bool { return true }
+
 // Client is the provider's REST client, for other sources that read MLflow (artifacts, runs).
 func (p *Provider) Client() *Client { return p.c }
 
