@@ -213,6 +213,11 @@ func (c *stratumCollector) overallValues() {
 			c.add(m, v, "")
 		}
 	}
+	// An overall count (MetricFrame.overall["count"]) has no point of its own: count is a by-group
+	// metric (docs/fairness-format.md); say so when the query could have wanted it.
+	if v, ok := c.s.Overall[countMetric]; ok && (len(c.em.requested) == 0 || c.em.requested[countMetric]) {
+		c.em.note(c.e, c.s, "the overall count (%g rows) is not served: count is served per group (metric count with a group label)", v)
+	}
 }
 
 // disparityMetrics lists the metrics to serve disparities of: the stratum's metrics, then, sorted,
