@@ -91,6 +91,9 @@ func evidenceFrames(dim trust.Dimension) Handler {
 		if err != nil {
 			return nil, err
 		}
+		if ev.Len() == 0 {
+			e.explainEmpty(ctx, dim, q, ev)
+		}
 		return frames.Build(q.Format, ev), nil
 	}
 }
