@@ -32,20 +32,26 @@ build: build-frontend build-backend trustq ## frontend bundle + backend binaries
 build-frontend: node_modules/.installed
 	npm run build --silent
 
-build-backend: ## backend binaries for linux amd64/arm64, darwin arm64, windows amd64
+# The platforms build side by side, BUILD_JOBS at a time (default: the number of cores); each is
+# its own `go build`, so one failing fails the target (xargs exits non-zero) after the others end.
+# All of them use the same flags as build-backend-linux and trustq (-trimpath, CGO_ENABLED=0), so
+# the Go build cache compiled for one serves the others and later builds.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+build-backend: ## backend binaries for linux amd64/arm64, darwin arm64, windows amd64 (BUILD_JOBS in parallel)
 	@mkdir -p dist
-	@for p in $(PLATFORMS); do \
-	  os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
-	  echo "go build $(EXECUTABLE)_$${os}_$${arch}$$ext"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_$${os}_$${arch}$$ext ./pkg; \
-	done
+	@printf '%s\n' $(PLATFORMS) | xargs -P $(BUILD_JOBS) -I{} bash -euo pipefail -c '\
+	  p={}; os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+	  out=dist/$(EXECUTABLE)_$${os}_$${arch}$$ext; start=$$(date +%s); \
+	  if CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags "$(GO_LDFLAGS)" -o $$out ./pkg; \
+	  then echo "go build $$out ($$(( $$(date +%s) - start ))s)"; \
+	  else echo "go build $$out FAILED" >&2; exit 1; fi'
 
 build-backend-linux: ## only the linux/amd64 backend (fast path for tests)
 	@mkdir -p dist
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_linux_amd64 ./pkg
 
 trustq: ## the trustq command-line tool in bin/
-	go build -o bin/trustq ./cmd/trustq
+	CGO_ENABLED=0 go build -trimpath -o bin/trustq ./cmd/trustq
 
 # --- package ---------------------------------------------------------------------------------------
 .PHONY: package validate
