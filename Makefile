@@ -65,8 +65,8 @@ package: build ## the zip Grafana installs (top folder = plugin id), validated
 	scripts/check-package.sh build/$(PLUGIN_ID).zip
 
 # --- tests -----------------------------------------------------------------------------------------
-.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e
-test: lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the plugin over Grafana's gRPC plugin protocol, a real Superset with a browser, real-Grafana e2e (only with GRAFANA_URL), package checks
+.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-readme test-protocol test-superset test-e2e
+test: lint typecheck test-go test-frontend test-python test-integration test-readme test-protocol test-superset test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the README's trustq commands, the plugin over Grafana's gRPC plugin protocol, a real Superset with a browser, real-Grafana e2e (only with GRAFANA_URL), package checks
 	@if [ -n "$${GRAFANA_URL:-}" ]; then echo "make test: all suites passed"; \
 	else echo "make test: all suites that ran passed; the real-Grafana e2e suite did not run (no GRAFANA_URL)"; fi
 
@@ -94,6 +94,9 @@ test-python: ## mypy + pytest of the Python packages (fairness helper, Superset 
 test-integration: ## against a real MLflow server and a real Evidently UI, started here
 	scripts/test-integration-mlflow.sh
 	scripts/test-integration-evidently.sh
+
+test-readme: trustq ## every README block with a bin/trustq command, run as written against the native demo (MLflow, no Superset) and examples/
+	scripts/test-readme.sh
 
 test-protocol: build-frontend build-backend-linux ## the packaged backend driven over Grafana's plugin protocol (go-plugin + gRPC), no Grafana
 	scripts/test-protocol.sh
