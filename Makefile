@@ -27,7 +27,10 @@ deps: node_modules/.installed ## install npm packages and Go modules
 
 # --- build -----------------------------------------------------------------------------------------
 .PHONY: build build-frontend build-backend build-backend-linux trustq
-build: build-frontend build-backend trustq ## frontend bundle + backend binaries for every platform in dist/, trustq in bin/
+# The frontend bundle (webpack, mostly one core) builds while the Go builds use the others; a
+# failure of any of the three fails the target.
+build: node_modules/.installed ## frontend bundle + backend binaries for every platform in dist/, trustq in bin/ (side by side)
+	@$(MAKE) --no-print-directory -j 3 build-frontend build-backend trustq
 
 build-frontend: node_modules/.installed
 	npm run build --silent
