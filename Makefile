@@ -27,25 +27,34 @@ deps: node_modules/.installed ## install npm packages and Go modules
 
 # --- build -----------------------------------------------------------------------------------------
 .PHONY: build build-frontend build-backend build-backend-linux trustq
-build: build-frontend build-backend trustq ## frontend bundle + backend binaries for every platform in dist/, trustq in bin/
+# The frontend bundle (webpack, mostly one core) builds while the Go builds use the others; a
+# failure of any of the three fails the target.
+build: node_modules/.installed ## frontend bundle + backend binaries for every platform in dist/, trustq in bin/ (side by side)
+	@$(MAKE) --no-print-directory -j 3 build-frontend build-backend trustq
 
 build-frontend: node_modules/.installed
 	npm run build --silent
 
-build-backend: ## backend binaries for linux amd64/arm64, darwin arm64, windows amd64
+# The platforms build side by side, BUILD_JOBS at a time (default: the number of cores); each is
+# its own `go build`, so one failing fails the target (xargs exits non-zero) after the others end.
+# All of them use the same flags as build-backend-linux and trustq (-trimpath, CGO_ENABLED=0), so
+# the Go build cache compiled for one serves the others and later builds.
+BUILD_JOBS ?= $(shell nproc 2>/dev/null || echo 1)
+build-backend: ## backend binaries for linux amd64/arm64, darwin arm64, windows amd64 (BUILD_JOBS in parallel)
 	@mkdir -p dist
-	@for p in $(PLATFORMS); do \
-	  os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
-	  echo "go build $(EXECUTABLE)_$${os}_$${arch}$$ext"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_$${os}_$${arch}$$ext ./pkg; \
-	done
+	@printf '%s\n' $(PLATFORMS) | xargs -P $(BUILD_JOBS) -I{} bash -euo pipefail -c '\
+	  p={}; os=$${p%/*}; arch=$${p#*/}; ext=; [ "$$os" = windows ] && ext=.exe; \
+	  out=dist/$(EXECUTABLE)_$${os}_$${arch}$$ext; start=$$(date +%s); \
+	  if CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch go build -trimpath -ldflags "$(GO_LDFLAGS)" -o $$out ./pkg; \
+	  then echo "go build $$out ($$(( $$(date +%s) - start ))s)"; \
+	  else echo "go build $$out FAILED" >&2; exit 1; fi'
 
 build-backend-linux: ## only the linux/amd64 backend (fast path for tests)
 	@mkdir -p dist
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(GO_LDFLAGS)' -o dist/$(EXECUTABLE)_linux_amd64 ./pkg
 
 trustq: ## the trustq command-line tool in bin/
-	go build -o bin/trustq ./cmd/trustq
+	CGO_ENABLED=0 go build -trimpath -o bin/trustq ./cmd/trustq
 
 # --- package ---------------------------------------------------------------------------------------
 .PHONY: package validate
@@ -59,8 +68,8 @@ package: build ## the zip Grafana installs (top folder = plugin id), validated
 	scripts/check-package.sh build/$(PLUGIN_ID).zip
 
 # --- tests -----------------------------------------------------------------------------------------
-.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e
-test: lint typecheck test-go test-frontend test-python test-integration test-protocol test-superset test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the plugin over Grafana's gRPC plugin protocol, a real Superset with a browser, real-Grafana e2e (only with GRAFANA_URL), package checks
+.PHONY: test lint typecheck test-go test-frontend test-python test-integration test-readme test-protocol test-superset test-e2e
+test: lint typecheck test-go test-frontend test-python test-integration test-readme test-protocol test-superset test-e2e package ## everything: lint, typecheck, go vet, go test -race, jest, pytest, real MLflow/Evidently integration, the README's trustq commands, the plugin over Grafana's gRPC plugin protocol, a real Superset with a browser, real-Grafana e2e (only with GRAFANA_URL), package checks
 	@if [ -n "$${GRAFANA_URL:-}" ]; then echo "make test: all suites passed"; \
 	else echo "make test: all suites that ran passed; the real-Grafana e2e suite did not run (no GRAFANA_URL)"; fi
 
@@ -88,6 +97,9 @@ test-python: ## mypy + pytest of the Python packages (fairness helper, Superset 
 test-integration: ## against a real MLflow server and a real Evidently UI, started here
 	scripts/test-integration-mlflow.sh
 	scripts/test-integration-evidently.sh
+
+test-readme: trustq ## every README block with a bin/trustq command, run as written against the native demo (MLflow, no Superset) and examples/
+	scripts/test-readme.sh
 
 test-protocol: build-frontend build-backend-linux ## the packaged backend driven over Grafana's plugin protocol (go-plugin + gRPC), no Grafana
 	scripts/test-protocol.sh

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test-integration-mlflow.sh: the MLflow integration tests against real MLflow servers.
 #
-# From nothing: builds the MLflow venv (cached), seeds an MLflow store (cached, keyed by the seed
-# script and the pins), starts three servers on free loopback ports serving copies of it (plain,
+# From nothing: builds the MLflow venv (cached), seeds the demo MLflow store (scripts/demo.sh seed:
+# seed_mlflow.py --no-bench, cached and keyed by the seed script and the pins, the same store the
+# protocol and Superset suites serve, so `make test` seeds once), starts three servers on free loopback ports serving copies of it (plain,
 # basic-auth, and an expendable one the tests stop), runs
 #   go test -race -tags integration ./tests/integration/mlflow/...
 # with DTE_MLFLOW_* set, and stops the servers on exit whatever happens. Extra arguments go to
@@ -43,9 +44,12 @@ t=$(date +%s)
 scripts/venv.sh mlflow >/dev/null
 step "venv (python/requirements/mlflow.txt)" "$t"
 
+# The tests need the registry, the 1,050-run experiment (more than one runs/search page), the long
+# and NaN histories; not the 11,000 benchmark runs, which only `make bench` seeds
+# (python/seed/seed-mlflow.sh, used by scripts/bench-mlflow.sh).
 t=$(date +%s)
-seed=$(python/seed/seed-mlflow.sh)
-step "seed (python/seed/seed_mlflow.py)" "$t"
+seed=$(scripts/demo.sh seed)
+step "seed (scripts/demo.sh seed, --no-bench)" "$t"
 
 # The three servers start side by side.
 t=$(date +%s)

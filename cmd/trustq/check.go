@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -45,16 +44,15 @@ var checkNow = time.Now
 // prints a report and returns 1 when a rule of severity error failed, 0 otherwise, 2 on usage
 // errors.
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("check", stderr)
 	settingsPath := fs.String("settings", "", "datasource settings file (jsonData and secureJsonData)")
 	model := fs.String("model", "", "NAME, NAME@ALIAS or NAME:VERSION; empty checks every model version")
 	rulesPath := fs.String("rules", "", "YAML rules file applied after the settings' rules (same id overrides)")
 	output := fs.String("output", "text", "text or json")
 	strict := fs.Bool("strict", false, "an error-severity rule that is unknown (missing evidence) fails the check too")
-	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long (a Go duration: 90s, 5m)")
+	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
+		return code
 	}
 	usage := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "trustq check: "+format+"\n", a...)

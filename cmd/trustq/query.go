@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,14 +49,17 @@ func readFileOrStdin(path string) ([]byte, error) {
 }
 
 func runQuery(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("query", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("query", stderr)
 	settingsPath := fs.String("settings", "", "datasource settings file (jsonData and secureJsonData)")
 	queryPath := fs.String("query", "", "query model file, or - for stdin")
 	from := fs.String("from", "now-7d", "start of the time range")
 	to := fs.String("to", "now", "end of the time range")
 	output := fs.String("output", "table", "table or json")
-	if err := fs.Parse(args); err != nil {
+	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
+		return code
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "trustq query: unexpected argument %q\n", fs.Arg(0))
 		return 2
 	}
 	if *settingsPath == "" || *queryPath == "" {

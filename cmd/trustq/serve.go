@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log"
@@ -44,8 +43,8 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 // serveUntil runs trustq serve until ctx ends (SIGINT or SIGTERM), then lets the requests in
 // flight finish. ready, when not nil, is called with the address listened on.
 func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer, ready func(addr string)) int {
-	f, code := parseServeFlags(args, stderr)
-	if code != 0 {
+	f, code, stop := parseServeFlags(args, stdout, stderr)
+	if stop {
 		return code
 	}
 	logger := log.New(stderr, "trustq serve: ", log.LstdFlags)
@@ -86,33 +85,31 @@ func serveUntil(ctx context.Context, args []string, stdout, stderr io.Writer, re
 	return 0
 }
 
-// parseServeFlags reads the flags; a non-zero code means stop with it. A token is never read from
-// the command line, where every user of the machine could see it.
-func parseServeFlags(args []string, stderr io.Writer) (serveFlags, int) {
-	var f serveFlags
+// parseServeFlags reads the flags; stop means stop with code (0 after --help). A token is never
+// read from the command line, where every user of the machine could see it.
+func parseServeFlags(args []string, stdout, stderr io.Writer) (f serveFlags, code int, stop bool) {
 	for _, a := range args {
 		if name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "="); strings.HasPrefix(a, "-") && name == "token" {
 			fmt.Fprintf(stderr, "trustq serve: a token is never given on the command line (ps and shell history show it): use --token-file FILE or %s\n", tokenEnv)
-			return f, 2
+			return f, 2, true
 		}
 	}
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	fs.StringVar(&f.settings, "settings", "", "datasource settings file (jsonData and secureJsonData)")
 	fs.StringVar(&f.addr, "addr", defaultServeAddr, "address to listen on (HOST:PORT); a non-loopback address needs a token")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file holding the bearer token every request must carry (or set "+tokenEnv+")")
-	if err := fs.Parse(args); err != nil {
-		return f, 2
+	if code, stop := parseFlags(fs, args, stdout, stderr); stop {
+		return f, code, true
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "trustq serve: unexpected argument %q\n", fs.Arg(0))
-		return f, 2
+		return f, 2, true
 	}
 	if f.settings == "" {
 		fmt.Fprintln(stderr, "trustq serve: --settings is required")
-		return f, 2
+		return f, 2, true
 	}
-	return f, 0
+	return f, 0, false
 }
 
 // loadToken reads the bearer token from --token-file or DTE_TRUST_TOKEN (not both); "" when

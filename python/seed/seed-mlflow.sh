@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# seed-mlflow.sh: print the directory of a seeded MLflow store (mlflow.db + expected.json), seeding
-# it once with python/seed/seed_mlflow.py in the venv of python/requirements/mlflow.txt.
+# seed-mlflow.sh: print the directory of the benchmark MLflow store (mlflow.db + expected.json),
+# seeding it once with python/seed/seed_mlflow.py in the venv of python/requirements/mlflow.txt:
+# the demo data plus the 11,000 benchmark runs (bench-history, bench-runs), several minutes. Only
+# `make bench` (scripts/bench-mlflow.sh) needs them; the tests serve the demo store without them
+# (scripts/demo.sh seed, about a minute).
 #
 # The store is cached outside the repo under ${DTE_CACHE:-$HOME/.cache/dte-trust}/seed/, keyed by a
 # hash of the seed script and the requirements, so a repeat run costs nothing and a changed seed or
