@@ -69,3 +69,7 @@ if (typeof URL.canParse !== 'function') {
     }
   };
 }
+
+// i18next (inside @grafana/ui) prints an advertisement on its first init; its documented
+// I18NEXT_NO_SUPPORT_NOTICE turns that off, and only that.
+process.env.I18NEXT_NO_SUPPORT_NOTICE = '1';

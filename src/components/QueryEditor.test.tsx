@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 
@@ -396,7 +396,8 @@ describe('QueryEditor help, thresholds and checks', () => {
 
   it('checks the run filter of a saved accuracy query, but not one holding a dashboard variable', async () => {
     const { validate } = setup({ refId: 'A', queryType: QueryType.Accuracy, runFilter: 'params.a = $x' });
-    await new Promise((r) => setTimeout(r, 500));
+    // longer than the check's delay, inside act: the dropdowns settle their positions meanwhile
+    await act(() => new Promise((r) => setTimeout(r, 500)));
     expect(validate).not.toHaveBeenCalled();
     expect(screen.getByLabelText('Run filter')).toHaveValue('params.a = $x');
   });
