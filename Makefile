@@ -129,6 +129,7 @@ FUZZ_TARGETS := \
 	pkg/source/fairness:FuzzKeyPatterns \
 	pkg/source/mlflow:FuzzDecodeMetricsPage \
 	pkg/source/mlflow:FuzzDecodeAnswer \
+	pkg/source/mlflow:FuzzValidateRunFilter \
 	pkg/pyjson:FuzzSanitize \
 	pkg/trust:FuzzParseQuery \
 	pkg/policy:FuzzParseRules

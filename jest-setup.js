@@ -56,3 +56,20 @@ if (typeof global.MessageChannel === 'undefined') {
     }
   };
 }
+
+// @grafana/ui's TextLink sanitizes its href with URL.canParse (browsers and Node have it), which
+// jsdom's URL lacks; the static method of the same name answers as a browser's would.
+if (typeof URL.canParse !== 'function') {
+  URL.canParse = (url, base) => {
+    try {
+      new URL(url, base);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+// i18next (inside @grafana/ui) prints an advertisement on its first init; its documented
+// I18NEXT_NO_SUPPORT_NOTICE turns that off, and only that.
+process.env.I18NEXT_NO_SUPPORT_NOTICE = '1';

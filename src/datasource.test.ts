@@ -171,9 +171,33 @@ describe('DataSource', () => {
     });
   });
 
-  it('defaults new queries to accuracy time series', () => {
+  it('defaults new queries to the latest trust score, which needs no model and answers with any source', () => {
     const ds = new DataSource(settings);
-    expect(ds.getDefaultQuery('dashboard' as never)).toEqual({ queryType: 'accuracy', format: Format.Timeseries });
+    expect(ds.getDefaultQuery('dashboard' as never)).toEqual({ queryType: 'trust_score', format: Format.Latest });
+  });
+
+  it('has the backend check a text with POST validate/{kind}', async () => {
+    const fetch = jest.fn((options: FetchOptions) =>
+      of({
+        data: { ok: false, error: 'clause 1: identifier "accuracy": write entity.key' },
+        status: 200,
+        ok: true,
+        headers: new Headers(),
+        url: options.url,
+        type: 'basic',
+        redirected: false,
+      })
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const ds = new DataSource(settings);
+    await expect(ds.validate('runFilter', 'accuracy > 0.9')).resolves.toEqual({
+      ok: false,
+      error: 'clause 1: identifier "accuracy": write entity.key',
+    });
+    const sent = fetch.mock.calls[0][0];
+    expect(sent.method).toBe('POST');
+    expect(sent.url).toMatch(/\/resources\/validate\/runFilter$/);
+    expect(sent.data).toEqual({ text: 'accuracy > 0.9' });
   });
 
   it('answers a variable query from the backend frame text and value fields', async () => {

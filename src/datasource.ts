@@ -23,6 +23,8 @@ import {
   QueryType,
   STRING_FIELDS,
   TrustQuery,
+  ValidationKind,
+  ValidationResult,
   VariableKind,
 } from './types';
 import { TrustVariableSupport } from './variables';
@@ -128,6 +130,14 @@ export class DataSource extends DataSourceWithBackend<TrustQuery, DteTrustOption
       text: String(item.text ?? item.value),
       value: String(item.value ?? item.text),
     }));
+  }
+
+  /**
+   * Has the backend check a text with the parser that reads it when the query runs (POST
+   * validate/{kind}): a run filter against MLflow's search grammar, policy rules YAML.
+   */
+  async validate(kind: ValidationKind, text: string): Promise<ValidationResult> {
+    return this.postResource<ValidationResult>(`validate/${kind}`, { text });
   }
 
   private interpolate(value: string, scopedVars: ScopedVars): string {

@@ -105,11 +105,20 @@ export interface TrustQuery extends DataQuery {
   /** runs: MLflow order_by clauses. */
   orderBy?: string[];
 
+  // models
+  /** Registry stage (Production, Staging, Archived, None), case-insensitive. */
+  stage?: string;
+
   // drift and quality
   /** Evidently project name or id. */
   project?: string;
   /** Data column. */
   feature?: string;
+  /**
+   * drift: dataset drift when the measured drift_share reaches this share (0 to 1), replacing the
+   * drift_share parameter each Evidently report was computed with.
+   */
+  driftShareThreshold?: number;
   /**
    * Evidently only (drift, quality, accuracy): narrows the file sources to a file or directory
    * relative to a configured Evidently path or workspace; no absolute paths, no "..".
@@ -139,6 +148,7 @@ export const STRING_FIELDS = [
   'model',
   'version',
   'alias',
+  'stage',
   'source',
   'runFilter',
   'project',
@@ -158,10 +168,71 @@ export const LIST_FIELDS = [
   'rules',
 ] as const satisfies ReadonlyArray<keyof TrustQuery>;
 
+/**
+ * A new panel's query: the latest trust score of every model version, the one number that sums up
+ * all four dimensions and answers with any source configured (a newcomer sees something at once).
+ */
 export const DEFAULT_QUERY: Partial<TrustQuery> = {
-  queryType: QueryType.Accuracy,
-  format: Format.Timeseries,
+  queryType: QueryType.TrustScore,
+  format: Format.Latest,
 };
+
+/** The project's repository (package.json repository, plugin.json info.links); docs links point into it. */
+export const REPOSITORY_URL = 'https://github.com/dte-trust/dte-trust';
+const DOCS = `${REPOSITORY_URL}/blob/main`;
+
+/** What the query editor says of each query type: one line, and where it is documented. */
+export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: string }> = {
+  [QueryType.Accuracy]: {
+    description: 'Model performance metrics (accuracy, f1, roc_auc, rmse, ...) from MLflow runs and Evidently reports.',
+    docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Drift]: {
+    description: 'Dataset drift (share of drifted columns) and per-feature drift scores from Evidently reports.',
+    docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Fairness]: {
+    description: 'By-group metrics and their differences and ratios, checked against the thresholds below.',
+    docs: `${DOCS}/docs/fairness-format.md#the-fairness-query`,
+  },
+  [QueryType.Compliance]: {
+    description: 'Whether each model version passes each policy rule (CEL), and its compliance score.',
+    docs: `${DOCS}/docs/compliance-rules.md#compliance`,
+  },
+  [QueryType.TrustScore]: {
+    description: 'One 0-100 score per model version, weighing fairness, drift, accuracy and compliance.',
+    docs: `${DOCS}/docs/compliance-rules.md#trust-score`,
+  },
+  [QueryType.Quality]: {
+    description: 'Evidently data quality values and test results (tests failed, passed, total).',
+    docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Runs]: {
+    description: 'A table of MLflow runs with the params, metrics and tags you choose.',
+    docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Models]: {
+    description: 'The MLflow model registry: one row per model version with stage, aliases, tags and links.',
+    docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Variable]: {
+    description: 'Values of a dashboard variable (models, versions, metrics, ...).',
+    docs: `${DOCS}/README.md#dashboards-variables-annotations-and-links`,
+  },
+  [QueryType.Annotations]: {
+    description: 'Events on the time axis: new model versions, stage changes, detected drift, failed checks.',
+    docs: `${DOCS}/README.md#dashboards-variables-annotations-and-links`,
+  },
+};
+
+/** Texts the backend checks before use (POST validate/{kind}): a run filter, policy rules YAML. */
+export type ValidationKind = 'runFilter' | 'rules';
+
+/** The answer of POST validate/{kind}. */
+export interface ValidationResult {
+  ok: boolean;
+  error?: string;
+}
 
 export const DEFAULT_DIFFERENCE_MAX = 0.1;
 export const DEFAULT_RATIO_MIN = 0.8;

@@ -3,16 +3,20 @@ package plugin
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/grafana/grafana-plugin-sdk-go/backend"
 	"github.com/grafana/grafana-plugin-sdk-go/backend/resource/httpadapter"
 
+	"github.com/dte-trust/dte-trust/pkg/engine"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// CallResource serves the query editor's dropdowns: the browser never calls an upstream itself.
+// CallResource serves the editors' dropdowns (GET options/{kind}) and checks of typed text (POST
+// validate/{kind}): the browser never calls an upstream or parses a query's text itself.
 func (ds *Datasource) CallResource(ctx context.Context, req *backend.CallResourceRequest, sender backend.CallResourceResponseSender) error {
 	return ds.resources.CallResource(ctx, req, sender)
 }
@@ -23,8 +27,9 @@ func (ds *Datasource) newResourceHandler() backend.CallResourceHandler {
 	mux.HandleFunc("GET /option-kinds", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, ds.Engine.OptionKinds())
 	})
+	mux.HandleFunc("POST /validate/{kind}", handleValidate)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no resource " + r.URL.Path + ": use /options/{kind}"})
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no resource " + r.URL.Path + ": use GET /options/{kind} or POST /validate/{kind}"})
 	})
 	return httpadapter.New(mux)
 }
@@ -60,6 +65,38 @@ func (ds *Datasource) handleOptions(w http.ResponseWriter, r *http.Request) {
 		opts = []trust.Option{}
 	}
 	writeJSON(w, http.StatusOK, opts)
+}
+
+// maxValidateBody bounds the body of POST /validate/{kind}: the longest text checked, JSON-quoted.
+const maxValidateBody = 2*engine.MaxValidateBytes + 1024
+
+// validateAnswer is the answer of POST /validate/{kind}: ok, or the error the backend's parser gives.
+type validateAnswer struct {
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+}
+
+// handleValidate answers POST /validate/{kind} with body {"text": "..."} by checking the text with
+// the parser that reads it when a query runs (engine.Validate): {"ok": true} or {"ok": false,
+// "error": "..."}, both with status 200; an unknown kind is 404, a malformed body 400.
+func handleValidate(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Text *string `json:"text"`
+	}
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxValidateBody))
+	if err := dec.Decode(&body); err != nil || body.Text == nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": `the body must be {"text": "..."}`})
+		return
+	}
+	known, err := engine.Validate(r.PathValue("kind"), *body.Text)
+	switch {
+	case !known:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "no validation " + strconv.Quote(r.PathValue("kind")) + ": use " + strings.Join(engine.ValidationKinds(), " or ")})
+	case err != nil:
+		writeJSON(w, http.StatusOK, validateAnswer{Error: trust.RedactText(err.Error())})
+	default:
+		writeJSON(w, http.StatusOK, validateAnswer{OK: true})
+	}
 }
 
 // splitList accepts repeated parameters and comma-separated values alike.

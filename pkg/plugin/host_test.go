@@ -216,3 +216,54 @@ func TestNewDatasourceRejectsBrokenJSONData(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+func postResource(t *testing.T, ds *Datasource, path, body string, out any) int {
+	t.Helper()
+	var s captureSender
+	err := ds.CallResource(context.Background(), &backend.CallResourceRequest{Method: "POST", Path: path, URL: "/" + path, Body: []byte(body)}, &s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(s.resp.Body, out); err != nil {
+		t.Fatalf("body %q: %v", s.resp.Body, err)
+	}
+	return s.resp.Status
+}
+
+func TestValidateRouteChecksRunFiltersAndRules(t *testing.T) {
+	// no source needs to be configured: the check is of the text alone
+	ds := NewFromEngine(engine.NewWith(time.Second))
+	type answer struct {
+		OK    bool   `json:"ok"`
+		Error string `json:"error"`
+	}
+	for _, c := range []struct {
+		path, body string
+		ok         bool
+		err        string
+	}{
+		{"validate/runFilter", `{"text":"metrics.accuracy > 0.8 and params.model_type = 'xgb'"}`, true, ""},
+		{"validate/runFilter", `{"text":""}`, true, ""},
+		{"validate/runFilter", `{"text":"metrics.accuracy > 0.8 or metrics.f1 > 0.5"}`, false, "OR is not supported"},
+		{"validate/runFilter", `{"text":"accuracy > 0.8"}`, false, "entity.key"},
+		{"validate/rules", `{"text":"- id: owner\n  expr: \"'owner' in model.tags\"\n"}`, true, ""},
+		{"validate/rules", `{"text":"- id: bad\n  expr: \"1 +\"\n"}`, false, "rule bad:"},
+		{"validate/rules", `{"text":"rules: ["}`, false, "not valid YAML"},
+	} {
+		var got answer
+		status := postResource(t, ds, c.path, c.body, &got)
+		if status != http.StatusOK || got.OK != c.ok || !strings.Contains(got.Error, c.err) || (c.ok && got.Error != "") {
+			t.Errorf("POST %s %s = %d %+v, want ok=%v error containing %q", c.path, c.body, status, got, c.ok, c.err)
+		}
+	}
+	var e map[string]string
+	if status := postResource(t, ds, "validate/nothing", `{"text":"x"}`, &e); status != http.StatusNotFound || !strings.Contains(e["error"], "runFilter") {
+		t.Errorf("unknown kind = %d %v", status, e)
+	}
+	if status := postResource(t, ds, "validate/rules", `{"txt":"x"}`, &e); status != http.StatusBadRequest {
+		t.Errorf("body without text = %d %v", status, e)
+	}
+	if status := postResource(t, ds, "validate/rules", `not json`, &e); status != http.StatusBadRequest {
+		t.Errorf("malformed body = %d %v", status, e)
+	}
+}

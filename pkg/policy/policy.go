@@ -7,6 +7,7 @@ package policy
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -272,4 +273,35 @@ func (p *Provider) served() map[trust.Dimension]bool {
 // window is how far back evidence counts.
 func (p *Provider) window() time.Duration {
 	return time.Duration(p.cfg.EvidenceDays * 24 * float64(time.Hour))
+}
+
+// ValidateRules checks a policyRules document the way the data source would load it: applied over
+// the default pack, every rule it defines or overrides must decode and compile (with the settings'
+// CEL cost limit, 0 for the default). It returns nil for a document that loads cleanly (the empty
+// one included), else one error naming every problem, one per line. The query editor's
+// POST validate/rules resource route answers with it.
+func ValidateRules(doc string, costLimit uint64) error {
+	if strings.TrimSpace(doc) == "" {
+		return nil
+	}
+	if _, err := parseRules([]byte(doc)); err != nil {
+		return err
+	}
+	p, err := NewFromConfig(nil, Config{PolicyRules: doc, CostLimit: costLimit})
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, n := range p.docErr {
+		problems = append(problems, n.Message)
+	}
+	for _, r := range p.BrokenRules() {
+		if r.Origin == OriginSettings {
+			problems = append(problems, fmt.Sprintf("rule %s: %v", r.ID, r.Err))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
 }

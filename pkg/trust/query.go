@@ -82,9 +82,15 @@ type Query struct {
 	Tags      []string `json:"tags,omitempty"`      // runs: tag columns
 	OrderBy   []string `json:"orderBy,omitempty"`   // runs: MLflow order_by clauses
 
+	// models
+	Stage string `json:"stage,omitempty"` // registry stage (Production, Staging, ...), case-insensitive
+
 	// drift and quality
 	Project string `json:"project,omitempty"` // Evidently project name or id
 	Feature string `json:"feature,omitempty"` // data column
+	// drift: dataset drift when the measured drift_share reaches this (Evidently's drift_share
+	// parameter); default: the threshold each report was computed with
+	DriftShareThreshold *float64 `json:"driftShareThreshold,omitempty"`
 
 	// fairness
 	SensitiveFeature string   `json:"sensitiveFeature,omitempty"`
@@ -128,10 +134,14 @@ func ParseQuery(raw []byte, queryType string) (Query, error) {
 	default:
 		return q, fmt.Errorf("unknown format %q: use timeseries, latest or table", q.Format)
 	}
+	if t := q.DriftShareThreshold; t != nil && !(*t >= 0 && *t <= 1) {
+		return q, fmt.Errorf("driftShareThreshold %v: use a share between 0 and 1", *t)
+	}
 	q.Raw = raw
 	q.Model = strings.TrimSpace(q.Model)
 	q.Version = strings.TrimSpace(q.Version)
 	q.Alias = strings.TrimSpace(q.Alias)
+	q.Stage = strings.TrimSpace(q.Stage)
 	q.Metrics = cleanList(q.Metrics)
 	q.Experiments = cleanList(q.Experiments)
 	q.Params = cleanList(q.Params)

@@ -1,7 +1,9 @@
 import { DataSourceSettings } from '@grafana/data';
-import { render, screen } from '@testing-library/react';
+import { BackendSrv, FetchOptions, setBackendSrv } from '@grafana/runtime';
+import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
+import { of } from 'rxjs';
 
 import { DteTrustOptions, DteTrustSecureJsonData } from '../types';
 import { ConfigEditor } from './ConfigEditor';
@@ -153,6 +155,38 @@ describe('ConfigEditor', () => {
     expect(last().jsonData.evidentlyMaxFileMB).toBe(128);
     await user.type(screen.getByLabelText('Policy rules (YAML)'), 'rules: [[]');
     expect(last().jsonData.policyRules).toBe('rules: []');
+  });
+
+  it('shows the error the backend finds in the policy rules being typed', async () => {
+    const fetch = jest.fn((options: FetchOptions) =>
+      of({
+        data: String(options.data.text).includes('1 +')
+          ? { ok: false, error: 'rule bad: ERROR: <input>:1:4: Syntax error' }
+          : { ok: true },
+        status: 200,
+        ok: true,
+        headers: new Headers(),
+        url: options.url,
+        type: 'basic',
+        redirected: false,
+      })
+    );
+    setBackendSrv({ fetch } as unknown as BackendSrv);
+    const { user } = setup(settings({ jsonData: { policyRules: '- id: bad\n  expr: "1 +"\n' } }));
+    expect(await screen.findByText('rule bad: ERROR: <input>:1:4: Syntax error')).toBeInTheDocument();
+    const sent = fetch.mock.calls[0][0];
+    expect(sent).toMatchObject({
+      method: 'POST',
+      url: '/api/datasources/uid/dte-trust/resources/validate/rules',
+      data: { text: '- id: bad\n  expr: "1 +"\n' },
+      showErrorAlert: false,
+    });
+
+    await user.clear(screen.getByLabelText('Policy rules (YAML)'));
+    await user.type(screen.getByLabelText('Policy rules (YAML)'), '- id: ok{enter}  expr: "true"');
+    await waitFor(() => expect(fetch).toHaveBeenCalledTimes(2));
+    expect(fetch.mock.calls[1][0].data).toEqual({ text: '- id: ok\n  expr: "true"' });
+    expect(screen.queryByText(/Syntax error/)).not.toBeInTheDocument();
   });
 
   describe('TLS', () => {

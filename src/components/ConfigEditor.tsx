@@ -356,8 +356,10 @@ const COMPLIANCE: SettingSpec[] = [
     setting: 'policyRules',
     id: 'policy-rules',
     label: 'Policy rules (YAML)',
-    tooltip: 'CEL rules added to or overriding the default GDPR-minded rule pack (same id overrides)',
+    tooltip:
+      'CEL rules added to or overriding the default GDPR-minded rule pack (same id overrides); checked by the backend as you type',
     placeholder: POLICY_RULES_PLACEHOLDER,
+    backendCheck: 'rules',
     rows: 10,
     cols: 80,
   },

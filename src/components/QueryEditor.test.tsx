@@ -1,9 +1,19 @@
-import { render, screen, waitFor } from '@testing-library/react';
+import { act, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
 
 import type { DataSource } from '../datasource';
-import { Format, OptionItem, OptionParams, QueryType, TrustQuery, VariableKind } from '../types';
+import {
+  Format,
+  OptionItem,
+  OptionParams,
+  QUERY_TYPE_HELP,
+  QueryType,
+  TrustQuery,
+  ValidationKind,
+  ValidationResult,
+  VariableKind,
+} from '../types';
 import { QueryEditor } from './QueryEditor';
 
 jest.mock('@grafana/runtime', () => ({
@@ -25,16 +35,25 @@ const OPTIONS: Partial<Record<VariableKind, OptionItem[]>> = {
     { text: 'f1', value: 'f1' },
   ],
   [VariableKind.Projects]: [{ text: 'credit-scoring', value: 'credit-scoring' }],
+  [VariableKind.Aliases]: [{ text: 'champion', value: 'champion' }],
 };
+
+/** The backend's run filter check, as far as these tests need it: OR is refused. */
+async function fakeValidate(_kind: ValidationKind, text: string): Promise<ValidationResult> {
+  return / or /i.test(text)
+    ? { ok: false, error: 'OR is not supported by MLflow search filters: join clauses with AND' }
+    : { ok: true };
+}
 
 function fakeDatasource() {
   const getOptions = jest.fn(async (kind: VariableKind, _params?: OptionParams) => OPTIONS[kind] ?? []);
-  return { datasource: { getOptions } as unknown as DataSource, getOptions };
+  const validate = jest.fn(fakeValidate);
+  return { datasource: { getOptions, validate } as unknown as DataSource, getOptions, validate };
 }
 
 /** Renders the editor the way a panel does: it owns the query and feeds every change back. */
 function setup(initial: TrustQuery) {
-  const { datasource, getOptions } = fakeDatasource();
+  const { datasource, getOptions, validate } = fakeDatasource();
   const onChange = jest.fn();
   const onRunQuery = jest.fn();
   function Host() {
@@ -53,7 +72,7 @@ function setup(initial: TrustQuery) {
   }
   render(<Host />);
   const last = (): TrustQuery => onChange.mock.calls[onChange.mock.calls.length - 1][0];
-  return { getOptions, onChange, onRunQuery, last, user: userEvent.setup({ delay: null }) };
+  return { getOptions, validate, onChange, onRunQuery, last, user: userEvent.setup({ delay: null }) };
 }
 
 describe('QueryEditor', () => {
@@ -192,7 +211,7 @@ describe('QueryEditor for models, data quality and trust score queries', () => {
     }
   };
 
-  it('lists models with only a model filter: no version, alias, format or source', async () => {
+  it('lists models narrowed by model, alias and stage: no version, format or source', async () => {
     const { getOptions, last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
     await chooseType(user, /Models/);
 
@@ -201,7 +220,8 @@ describe('QueryEditor for models, data quality and trust score queries', () => {
     expect(screen.getByLabelText('Query type')).toHaveValue('Models');
     expect(screen.getByLabelText('Model')).toBeInTheDocument();
     expect(screen.queryByLabelText('Version')).not.toBeInTheDocument();
-    expect(screen.queryByLabelText('Alias')).not.toBeInTheDocument();
+    expect(screen.getByLabelText('Alias')).toBeInTheDocument();
+    expect(screen.getByLabelText('Stage')).toBeInTheDocument();
     expect(screen.queryByRole('radio', { name: 'Latest' })).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Source')).not.toBeInTheDocument();
     expect(screen.queryByLabelText('Metrics')).not.toBeInTheDocument();
@@ -212,6 +232,34 @@ describe('QueryEditor for models, data quality and trust score queries', () => {
     expect(getOptions).toHaveBeenCalledWith(VariableKind.Models, {});
     expect(last()).toEqual({ refId: 'A', queryType: QueryType.Models, format: Format.Timeseries, model: 'churn' });
     expect(onRunQuery).toHaveBeenCalledTimes(2);
+
+    await user.click(screen.getByLabelText('Alias'));
+    await user.click(await screen.findByRole('option', { name: 'champion' }));
+    expect(getOptions).toHaveBeenCalledWith(VariableKind.Aliases, { model: 'churn' });
+    await user.click(screen.getByLabelText('Stage'));
+    await user.click(await screen.findByRole('option', { name: 'Production' }));
+    expect(last()).toEqual({
+      refId: 'A',
+      queryType: QueryType.Models,
+      format: Format.Timeseries,
+      model: 'churn',
+      alias: 'champion',
+      stage: 'Production',
+    });
+    expect(onRunQuery).toHaveBeenCalledTimes(4);
+  });
+
+  it('shows the stage of a saved models query', async () => {
+    const saved = setup({ refId: 'A', queryType: QueryType.Models, stage: 'Staging' });
+    expect(screen.getByLabelText('Stage')).toHaveValue('Staging');
+    expect(saved.onChange).not.toHaveBeenCalled();
+  });
+
+  it('takes a stage typed by hand', async () => {
+    const { last, user } = setup({ refId: 'A', queryType: QueryType.Models });
+    await user.type(screen.getByLabelText('Stage'), 'Shadow');
+    await user.click(await screen.findByRole('option', { name: /Shadow/ }));
+    expect(last().stage).toBe('Shadow');
   });
 
   it('narrows a data quality query to an Evidently project, path and metrics', async () => {
@@ -296,5 +344,61 @@ describe('QueryEditor for models, data quality and trust score queries', () => {
     );
     // Every choice ran the query: the type, the format, the model, the version and the metric.
     expect(onRunQuery).toHaveBeenCalledTimes(5);
+  });
+});
+
+describe('QueryEditor help, thresholds and checks', () => {
+  it.each(Object.entries(QUERY_TYPE_HELP).filter(([t]) => t !== QueryType.Variable && t !== QueryType.Annotations))(
+    'describes the %s query type in one line with a link to its docs',
+    (queryType, help) => {
+      setup({ refId: 'A', queryType: queryType as QueryType });
+      expect(screen.getByText(help.description)).toBeInTheDocument();
+      const link = screen.getByRole('link', { name: /Docs/ });
+      expect(link).toHaveAttribute('href', help.docs);
+      expect(help.docs).toMatch(
+        /^https:\/\/github\.com\/dte-trust\/dte-trust\/blob\/main\/(README\.md|docs\/[a-z-]+\.md)#[a-z-]+$/
+      );
+    }
+  );
+
+  it('sets the drift share threshold of a drift query, and only of drift', async () => {
+    const { last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Drift });
+    const field = screen.getByLabelText('Drift share threshold');
+    expect(field).toHaveAttribute('min', '0');
+    expect(field).toHaveAttribute('max', '1');
+    await user.type(field, '0.3');
+    expect(last().driftShareThreshold).toBe(0.3);
+    await user.tab();
+    expect(onRunQuery).toHaveBeenCalled();
+    await user.clear(field);
+    expect(last().driftShareThreshold).toBeUndefined();
+
+    await user.click(screen.getByLabelText('Query type'));
+    await user.click(await screen.findByRole('option', { name: /Data quality/ }));
+    expect(screen.queryByLabelText('Drift share threshold')).not.toBeInTheDocument();
+  });
+
+  it('shows the error the backend finds in a run filter once typing pauses', async () => {
+    const { validate, user } = setup({ refId: 'A', queryType: QueryType.Runs });
+    await user.type(screen.getByLabelText('Run filter'), 'metrics.a > 1 or metrics.b > 2');
+    expect(
+      await screen.findByText('OR is not supported by MLflow search filters: join clauses with AND')
+    ).toBeInTheDocument();
+    // debounced: one check of the whole text, not one per keystroke
+    expect(validate).toHaveBeenCalledTimes(1);
+    expect(validate).toHaveBeenCalledWith('runFilter', 'metrics.a > 1 or metrics.b > 2');
+
+    await user.clear(screen.getByLabelText('Run filter'));
+    await user.type(screen.getByLabelText('Run filter'), 'metrics.a > 1');
+    await waitFor(() => expect(validate).toHaveBeenLastCalledWith('runFilter', 'metrics.a > 1'));
+    expect(screen.queryByText(/OR is not supported/)).not.toBeInTheDocument();
+  });
+
+  it('checks the run filter of a saved accuracy query, but not one holding a dashboard variable', async () => {
+    const { validate } = setup({ refId: 'A', queryType: QueryType.Accuracy, runFilter: 'params.a = $x' });
+    // longer than the check's delay, inside act: the dropdowns settle their positions meanwhile
+    await act(() => new Promise((r) => setTimeout(r, 500)));
+    expect(validate).not.toHaveBeenCalled();
+    expect(screen.getByLabelText('Run filter')).toHaveValue('params.a = $x');
   });
 });

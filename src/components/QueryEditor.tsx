@@ -1,5 +1,15 @@
 import { QueryEditorProps, SelectableValue } from '@grafana/data';
-import { Combobox, ComboboxOption, InlineField, InlineFieldRow, InlineSwitch, RadioButtonGroup } from '@grafana/ui';
+import {
+  Combobox,
+  ComboboxOption,
+  InlineField,
+  InlineFieldRow,
+  InlineSwitch,
+  RadioButtonGroup,
+  Stack,
+  Text,
+  TextLink,
+} from '@grafana/ui';
 import React, { ComponentType } from 'react';
 
 import type { DataSource } from '../datasource';
@@ -8,6 +18,7 @@ import {
   DEFAULT_RATIO_MIN,
   DteTrustOptions,
   Format,
+  QUERY_TYPE_HELP,
   QueryType,
   Source,
   TrustQuery,
@@ -26,25 +37,34 @@ import {
   TagsField,
   useQueryFields,
 } from './fields/queryFields';
+import { useBackendCheck } from './useBackendCheck';
 
 type Props = QueryEditorProps<DataSource, TrustQuery, DteTrustOptions>;
 
 const LABEL_WIDTH = 18;
 
-const QUERY_TYPE_OPTIONS: Array<ComboboxOption<QueryType>> = [
-  { label: 'Accuracy', value: QueryType.Accuracy, description: 'Model quality metrics from MLflow runs and Evidently' },
-  { label: 'Drift', value: QueryType.Drift, description: 'Dataset and feature drift from Evidently' },
-  { label: 'Fairness', value: QueryType.Fairness, description: 'Group metrics and disparities from fairness results' },
-  {
-    label: 'Compliance',
-    value: QueryType.Compliance,
-    description: 'Policy rules evaluated over evidence and metadata',
-  },
-  { label: 'Trust score', value: QueryType.TrustScore, description: 'One score per model across the dimensions' },
-  { label: 'Data quality', value: QueryType.Quality, description: 'Evidently data quality and test results' },
-  { label: 'Runs', value: QueryType.Runs, description: 'MLflow runs as a table' },
-  { label: 'Models', value: QueryType.Models, description: 'Registered models, versions, aliases and stages' },
+const QUERY_TYPE_LABELS: Array<[QueryType, string]> = [
+  [QueryType.Accuracy, 'Accuracy'],
+  [QueryType.Drift, 'Drift'],
+  [QueryType.Fairness, 'Fairness'],
+  [QueryType.Compliance, 'Compliance'],
+  [QueryType.TrustScore, 'Trust score'],
+  [QueryType.Quality, 'Data quality'],
+  [QueryType.Runs, 'Runs'],
+  [QueryType.Models, 'Models'],
 ];
+
+const QUERY_TYPE_OPTIONS: Array<ComboboxOption<QueryType>> = QUERY_TYPE_LABELS.map(([value, label]) => ({
+  label,
+  value,
+  description: QUERY_TYPE_HELP[value].description,
+}));
+
+/** MLflow registry stages; others can be typed. */
+const STAGE_OPTIONS: Array<ComboboxOption<string>> = ['Production', 'Staging', 'Archived', 'None'].map((s) => ({
+  label: s,
+  value: s,
+}));
 
 const FORMAT_OPTIONS: Array<SelectableValue<Format>> = [
   { label: 'Time series', value: Format.Timeseries, description: 'History, one series per label set' },
@@ -97,21 +117,26 @@ function MetricsField() {
   );
 }
 
-/** MLflow run filter and the number of runs searched (accuracy) or listed (runs). */
+/**
+ * MLflow run filter and the number of runs searched (accuracy) or listed (runs). The backend checks
+ * the filter against MLflow's search grammar while it is typed.
+ */
 function RunFields() {
-  const { query } = useQueryFields();
+  const { query, datasource } = useQueryFields();
   const runs = query.queryType === QueryType.Runs;
+  const filterError = useBackendCheck((text) => datasource.validate('runFilter', text), query.runFilter);
   return (
     <>
       <InputField
         id="query-run-filter"
         label="Run filter"
         labelWidth={LABEL_WIDTH}
-        tooltip="MLflow search filter, e.g. params.model_type = 'xgb' and metrics.auc > 0.8"
+        tooltip="MLflow search filter: clauses joined by AND (no OR), e.g. params.model_type = 'xgb' and metrics.auc > 0.8"
         field="runFilter"
         parse={asText}
         placeholder="params.model_type = 'xgb'"
         width={60}
+        error={filterError}
       />
       <InputField
         id="query-limit"
@@ -254,6 +279,24 @@ function EvidentlyFields() {
       <InlineFieldRow>
         <MetricsField />
       </InlineFieldRow>
+      {query.queryType === QueryType.Drift && (
+        <InlineFieldRow>
+          <InputField
+            id="query-drift-share-threshold"
+            label="Drift share threshold"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Dataset drift when this share (0 to 1) of columns drifted; sets the threshold and status of drift_share and decides dataset_drift. Empty keeps each report's own drift_share parameter (Evidently's default 0.5)."
+            field="driftShareThreshold"
+            parse={asNumber}
+            type="number"
+            step={0.05}
+            min={0}
+            max={1}
+            placeholder="report's"
+            width={12}
+          />
+        </InlineFieldRow>
+      )}
       <InlineFieldRow>
         <EvidentlyPathField />
       </InlineFieldRow>
@@ -336,6 +379,36 @@ function ComplianceFields() {
   );
 }
 
+/** Models: the registry's versions narrowed to an alias and a stage. */
+function ModelsFields() {
+  const { query, update } = useQueryFields();
+  return (
+    <InlineFieldRow>
+      <OptionField
+        id="query-alias"
+        label="Alias"
+        labelWidth={LABEL_WIDTH}
+        tooltip="Only the version this alias points to"
+        field="alias"
+        kind={VariableKind.Aliases}
+        params={{ model: query.model }}
+      />
+      <InlineField label="Stage" labelWidth={10} htmlFor="query-stage" tooltip="Only versions in this registry stage">
+        <Combobox<string>
+          id="query-stage"
+          options={STAGE_OPTIONS}
+          value={query.stage ?? null}
+          placeholder="Any stage"
+          isClearable
+          createCustomValue
+          width={20}
+          onChange={(v) => update({ stage: v?.value || undefined })}
+        />
+      </InlineField>
+    </InlineFieldRow>
+  );
+}
+
 function TrustScoreFields() {
   return (
     <InlineFieldRow>
@@ -344,16 +417,32 @@ function TrustScoreFields() {
   );
 }
 
-/** What each query type shows besides its type, format, source and model (models: nothing more). */
+/** What each query type shows besides its type, format, source and model. */
 const TYPE_FIELDS: Partial<Record<QueryType, ComponentType>> = {
   [QueryType.Accuracy]: AccuracyFields,
   [QueryType.Runs]: RunsFields,
+  [QueryType.Models]: ModelsFields,
   [QueryType.Drift]: EvidentlyFields,
   [QueryType.Quality]: EvidentlyFields,
   [QueryType.Fairness]: FairnessFields,
   [QueryType.Compliance]: ComplianceFields,
   [QueryType.TrustScore]: TrustScoreFields,
 };
+
+/** One line on what the query type returns, and where it is documented. */
+function QueryTypeHelp({ queryType }: { queryType: QueryType }) {
+  const help = QUERY_TYPE_HELP[queryType];
+  return (
+    <Stack direction="row" gap={1} alignItems="baseline">
+      <Text color="secondary" variant="bodySmall">
+        {help.description}
+      </Text>
+      <TextLink href={help.docs} external variant="bodySmall">
+        Docs
+      </TextLink>
+    </Stack>
+  );
+}
 
 export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) {
   const queryType = query.queryType ?? QueryType.Accuracy;
@@ -403,6 +492,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
           </InlineField>
         )}
       </InlineFieldRow>
+      <QueryTypeHelp queryType={queryType} />
 
       <InlineFieldRow>
         <ModelPicker idPrefix="query" labelWidth={LABEL_WIDTH} withVersion={queryType !== QueryType.Models} />

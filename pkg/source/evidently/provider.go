@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -313,9 +314,13 @@ func uiSnapshotURL(base, projectID, snapshotID string) string {
 // points turns a report's values of one dimension into points.
 func (p *Provider) points(r *Report, o origin, dim trust.Dimension, f *filter) []trust.Point {
 	var out []trust.Point
+	th := f.q.DriftShareThreshold
 	for _, v := range r.Values {
 		if v.Dim != dim || !f.keepValue(&v) {
 			continue
+		}
+		if th != nil && v.Dim == trust.Drift {
+			v = withDriftShareThreshold(v, r.Values, *th)
 		}
 		l := trust.Labels{trust.LabelSource: trust.SourceEvidently}
 		if o.project != nil {
@@ -339,6 +344,34 @@ func (p *Provider) points(r *Report, o origin, dim trust.Dimension, f *filter) [
 		})
 	}
 	return out
+}
+
+// withDriftShareThreshold applies a query's driftShareThreshold to a dataset-level drift value
+// the way Evidently applies its drift_share parameter (dataset drift when the measured share
+// reaches it): drift_share gets the threshold and status, dataset_drift is decided again from the
+// report's drift_share of the same labels. Other values are returned as they are.
+func withDriftShareThreshold(v Value, all []Value, th float64) Value {
+	var share *float64
+	switch v.Metric {
+	case "drift_share":
+		share = &v.Value
+	case "dataset_drift":
+		for i := range all {
+			if all[i].Dim == trust.Drift && all[i].Metric == "drift_share" && slices.Equal(all[i].Labels, v.Labels) {
+				share = &all[i].Value
+				break
+			}
+		}
+	}
+	if share == nil {
+		return v
+	}
+	drifted := *share >= th
+	if v.Metric == "dataset_drift" {
+		v.Value = b2f(drifted)
+	}
+	v.Threshold, v.Status = ptr(th), boolStatus(drifted)
+	return v
 }
 
 // filter holds the query's filters in the form this source applies them.

@@ -341,5 +341,6 @@ func normalize(q *trust.Query) *trust.Query {
 	c.Model = cleanVar(c.Model)
 	c.Version = cleanVar(c.Version)
 	c.Alias = cleanVar(c.Alias)
+	c.Stage = cleanVar(c.Stage)
 	return &c
 }

@@ -274,6 +274,25 @@ func TestModelsFrameAndCatalog(t *testing.T) {
 		row["tags"] != "gdpr.lawful_basis=contract, gdpr.personal_data=income,age, owner=ml-platform" {
 		t.Errorf("row %v", row)
 	}
+	// stage narrows the versions (case-insensitively), with or without an alias
+	for js, want := range map[string][]any{
+		`{"model":"credit-risk","stage":"production"}`:                    {"2"},
+		`{"model":"credit-risk","stage":"Staging","alias":"champion"}`:    {"3"},
+		`{"model":"credit-risk","stage":"Production","alias":"champion"}`: nil,
+		`{"model":"credit-risk","stage":"$__all"}`:                        {"3", "2", "1"},
+	} {
+		fs, err := tableFrames(p, query(t, "models", js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []any
+		for i := 0; i < fs[0].Fields[0].Len(); i++ {
+			got = append(got, fs[0].Fields[1].At(i))
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("%s: versions %v, want %v (fields %s, %s)", js, got, want, fs[0].Fields[0].Name, fs[0].Fields[1].Name)
+		}
+	}
 	if _, err := tableFrames(p, query(t, "models", `{"model":"nope-model"}`)); err == nil || !strings.Contains(err.Error(), `registered model "nope-model" not found`) {
 		t.Errorf("unknown model: %v", err)
 	}

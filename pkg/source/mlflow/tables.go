@@ -2,7 +2,9 @@ package mlflow
 
 import (
 	"context"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -111,12 +113,15 @@ func stringCells(kvs []KeyValue, cols map[string]int, n int) []*string {
 }
 
 // Models answers the models query type: one row per model version (newest first within a model),
-// narrowed to the query's model, version and alias when set.
+// narrowed to the query's model, version, alias and stage (case-insensitive) when set.
 func (p *Provider) Models(ctx context.Context, q *trust.Query) ([]trust.ModelRow, error) {
 	q = normalize(q)
 	reg, vs, err := p.queryVersions(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	if stage := q.Stage; stage != "" {
+		vs = slices.DeleteFunc(vs, func(v ModelVersion) bool { return !strings.EqualFold(v.CurrentStage, stage) })
 	}
 	// Newest version first within each model.
 	sort.SliceStable(vs, func(i, j int) bool {

@@ -117,6 +117,8 @@ interface InputFieldProps<K extends StringField | NumberField> extends QueryFiel
   field: K;
   /** The query value of the typed text. */
   parse: (text: string) => TrustQuery[K];
+  /** Marks the field invalid and is shown under it. */
+  error?: string;
 }
 
 /** The typed text as it stands, empty included. */
@@ -134,11 +136,12 @@ export function InputField<K extends StringField | NumberField>({
   tooltip,
   field,
   parse,
+  error,
   ...input
 }: InputFieldProps<K>) {
   const { query, update, onRunQuery } = useQueryFields();
   return (
-    <InlineField label={label} labelWidth={labelWidth} htmlFor={id} tooltip={tooltip}>
+    <InlineField label={label} labelWidth={labelWidth} htmlFor={id} tooltip={tooltip} invalid={!!error} error={error}>
       <Input
         id={id}
         value={query[field] ?? ''}

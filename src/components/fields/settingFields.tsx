@@ -2,7 +2,8 @@ import { SelectableValue } from '@grafana/data';
 import { InlineField, InlineSwitch, Input, RadioButtonGroup, SecretInput, SecretTextArea, TextArea } from '@grafana/ui';
 import React, { ComponentProps } from 'react';
 
-import { DteTrustOptions } from '../../types';
+import { DteTrustOptions, ValidationKind } from '../../types';
+import { useBackendCheck } from '../useBackendCheck';
 import { LinesInput } from './LinesInput';
 import { SecretKey, SettingKey, useSettings } from './settingsContext';
 
@@ -40,20 +41,23 @@ export interface TextSettingProps extends SettingFieldProps {
   setting: SettingKey<string>;
   /** A problem with the value, shown under the field (the value is stored all the same). */
   check?: (value: string | undefined) => string | undefined;
+  /** The backend checks the value while it is typed, with the parser that reads it (POST validate/{kind}). */
+  backendCheck?: ValidationKind;
   /** A text area of this many rows instead of a one-line input. */
   rows?: number;
   cols?: number;
 }
 
 /** A text setting stored in jsonData as typed. */
-export function TextSetting({ setting, check, rows, cols, ...field }: TextSettingProps) {
-  const { jsonData, setJson } = useSettings();
+export function TextSetting({ setting, check, backendCheck, rows, cols, ...field }: TextSettingProps) {
+  const { jsonData, setJson, validate } = useSettings();
   const value = jsonData[setting];
+  const backendError = useBackendCheck((text) => validate(backendCheck!, text), backendCheck ? value : undefined);
   const input = { id: field.id, value: value ?? '', placeholder: field.placeholder };
   const onChange = (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) =>
     setJson(setting, e.currentTarget.value);
   return (
-    <SettingRow {...field} error={check?.(value)}>
+    <SettingRow {...field} error={check?.(value) ?? backendError}>
       {rows ? (
         <TextArea {...input} rows={rows} cols={cols} onChange={onChange} />
       ) : (

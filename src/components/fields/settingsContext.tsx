@@ -1,7 +1,9 @@
 import { DataSourceJsonData, DataSourcePluginOptionsEditorProps } from '@grafana/data';
+import { getBackendSrv } from '@grafana/runtime';
 import React, { ReactNode } from 'react';
+import { lastValueFrom } from 'rxjs';
 
-import { DteTrustOptions, DteTrustSecureJsonData } from '../../types';
+import { DteTrustOptions, DteTrustSecureJsonData, ValidationKind, ValidationResult } from '../../types';
 import { editorContext } from './editorContext';
 
 export type SettingsEditorProps = DataSourcePluginOptionsEditorProps<DteTrustOptions, DteTrustSecureJsonData>;
@@ -33,6 +35,8 @@ export interface SettingsEditor {
   jsonData: DteTrustOptions;
   setJson: <K extends keyof DteTrustOptions>(key: K, value: DteTrustOptions[K]) => void;
   secret: (key: SecretKey) => SecretBinding;
+  /** Has the data source's backend check a text being typed (POST validate/{kind}). */
+  validate: (kind: ValidationKind, text: string) => Promise<ValidationResult>;
 }
 
 const [EditorProvider, useSettings] = editorContext<SettingsEditor>('setting fields');
@@ -51,6 +55,19 @@ export function SettingsProvider({
 
   const editor: SettingsEditor = {
     jsonData,
+    // The config editor has no DataSource instance; the resource route of the data source being
+    // edited is called directly. The check reads no settings, so unsaved changes do not matter.
+    validate: async (kind, text) => {
+      const response = await lastValueFrom(
+        getBackendSrv().fetch<ValidationResult>({
+          method: 'POST',
+          url: `/api/datasources/uid/${encodeURIComponent(options.uid)}/resources/validate/${kind}`,
+          data: { text },
+          showErrorAlert: false,
+        })
+      );
+      return response.data;
+    },
     setJson: (key, value) => onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } }),
     // Secrets go to secureJsonData only; Grafana encrypts them and never sends them back, it only
     // reports in secureJsonFields that they are set.

@@ -36,6 +36,7 @@ FIELDS: dict[str, Kind] = {
     "runFilter": "str",
     "project": "str",
     "feature": "str",
+    "stage": "str",
     "sensitiveFeature": "str",
     "group": "str",
     "variable": "str",
@@ -51,6 +52,7 @@ FIELDS: dict[str, Kind] = {
     "history": "bool",
     "differenceMax": "float",
     "ratioMin": "float",
+    "driftShareThreshold": "float",
 }
 
 #: The time range of a table whose URI sets none: the last year up to the query's time.
