@@ -1,5 +1,5 @@
 import { DataSourceSettings } from '@grafana/data';
-import { BackendSrv, FetchOptions, setBackendSrv } from '@grafana/runtime';
+import { BackendSrv, BackendSrvRequest, setBackendSrv } from '@grafana/runtime';
 import { render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import React, { useState } from 'react';
@@ -158,7 +158,7 @@ describe('ConfigEditor', () => {
   });
 
   it('shows the error the backend finds in the policy rules being typed', async () => {
-    const fetch = jest.fn((options: FetchOptions) =>
+    const fetch = jest.fn((options: BackendSrvRequest) =>
       of({
         data: String(options.data.text).includes('1 +')
           ? { ok: false, error: 'rule bad: ERROR: <input>:1:4: Syntax error' }
