@@ -106,10 +106,14 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 	sel := *q
 	sel.Model, sel.Version, sel.Alias = single(q.Model), single(q.Version), single(q.Alias)
 	q = &sel
-	run := &Run{Notices: p.Problems()}
-	rules := p.selectedRules(q.Rules)
+	book, packNotes, err := p.bookFor(q.Packs)
+	if err != nil {
+		return &Run{Notices: packNotes}, err
+	}
+	run := &Run{Notices: append(p.problems(book), packNotes...)}
+	rules := book.selected(q.Rules)
 	for _, id := range q.Rules {
-		if !containsRule(p.rules, id) {
+		if !containsRule(book.rules, id) {
 			run.Notices = append(run.Notices, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + id, Message: "no such rule", Warning: true})
 		}
 	}
