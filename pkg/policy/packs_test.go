@@ -166,3 +166,49 @@ func noticesContain(ns []trust.Notice, sub string) bool {
 	}
 	return false
 }
+
+// TestMalformedFieldIsUnknownWithNotice: a tag holding a malformed number, duration or date makes
+// the rule unknown, with a notice naming the rule and the field; the other rules evaluate.
+func TestMalformedFieldIsUnknownWithNotice(t *testing.T) {
+	f := newFixture()
+	f.mv.Tags["min_accuracy"] = "high"
+	f.mv.Tags["training_data_date"] = "last spring"
+	f.mv.Tags["cadence"] = "7 days"
+	f.mv.Tags["max_days"] = "a week"
+	f.mv.RunTags["n"] = "1x"
+	f.cfg.PolicyRules = `
+- {id: cadence, expr: 'duration(model.tags.cadence) < duration("720h")'}
+- {id: day-count, expr: 'evidence.drift.age < days(model.tags.max_days)'}
+- {id: run-int, expr: 'has(model.run.tags.n) && int(model.run.tags.n) > 0'}
+- {id: stamp, expr: 'timestamp(model.tags.training_data_date) < now'}
+`
+	p := f.provider0(t)
+	run, err := p.Evaluate(context.Background(), &trust.Query{}, []time.Time{testNow})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := map[string]RuleResult{}
+	for _, r := range run.Evaluations[0].Versions[0].Results {
+		res[r.Rule.ID] = r
+	}
+	want := map[string]string{
+		"accuracy-minimum":             `model.tags.min_accuracy = "high" is not a number`,
+		"gdpr-training-data-retention": `model.tags.training_data_date = "last spring" is not a date`,
+		"cadence":                      `model.tags.cadence = "7 days" is not a duration`,
+		"day-count":                    `model.tags.max_days = "a week" is not a number of days`,
+		"run-int":                      `model.run.tags.n = "1x" is not a whole number`,
+		"stamp":                        `model.tags.training_data_date = "last spring" is not an RFC 3339 timestamp`,
+	}
+	for id, reason := range want {
+		r := res[id]
+		if r.Outcome != Unknown || !strings.Contains(r.Reason, reason) {
+			t.Errorf("%s: %s %q, want unknown with %q", id, r.Outcome, r.Reason, reason)
+		}
+		if !noticesContain(run.Notices, "policy: rule "+id+": credit v3: "+reason) {
+			t.Errorf("no notice for %s: %v", id, run.Notices)
+		}
+	}
+	if res["owner-tag"].Outcome != Pass || res["drift-share"].Outcome != Pass {
+		t.Errorf("the other rules must evaluate: %+v", res)
+	}
+}
