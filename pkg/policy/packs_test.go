@@ -212,3 +212,32 @@ func TestMalformedFieldIsUnknownWithNotice(t *testing.T) {
 		t.Errorf("the other rules must evaluate: %+v", res)
 	}
 }
+
+// TestPackAndRefsOnPoints: rule_passed carries the rule's pack in every format and its refs in
+// table format only (documentation text must not split series or alert instances).
+func TestPackAndRefsOnPoints(t *testing.T) {
+	f := newFixture()
+	f.cfg.PolicyRules = "- {id: own, expr: \"true\"}\n"
+	p := f.provider0(t)
+	for _, format := range []trust.Format{trust.FormatLatest, trust.FormatTable, trust.FormatTimeseries} {
+		ev, err := p.Collect(context.Background(), trust.Compliance, &trust.Query{Format: format, Metrics: []string{MetricRulePassed}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, pt := range ev.Points {
+			l := pt.Labels
+			switch rule := l[trust.LabelRule]; {
+			case rule == "own":
+				if _, ok := l[LabelPack]; ok || l[LabelRefs] != "" {
+					t.Errorf("%s: own rule labelled %v", format, l)
+				}
+			case l[LabelPack] != PackGDPR:
+				t.Errorf("%s: %s has pack %q", format, rule, l[LabelPack])
+			case format == trust.FormatTable && rule == "gdpr-retention" && l[LabelRefs] != "GDPR Art. 5(1)(e); GDPR Art. 30(1)(f)":
+				t.Errorf("refs %q", l[LabelRefs])
+			case format != trust.FormatTable && l[LabelRefs] != "":
+				t.Errorf("%s: refs label outside table format: %v", format, l)
+			}
+		}
+	}
+}
