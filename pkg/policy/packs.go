@@ -17,11 +17,17 @@ import (
 var (
 	//go:embed default_rules.yaml
 	gdprPackDoc []byte
+	//go:embed eu_ai_act_high_risk.yaml
+	euAIActPackDoc []byte
+	//go:embed nist_ai_rmf.yaml
+	nistAIRMFPackDoc []byte
 )
 
 // Pack names.
 const (
-	PackGDPR = "gdpr"
+	PackGDPR            = "gdpr"
+	PackEUAIActHighRisk = "eu-ai-act-high-risk"
+	PackNISTAIRMF       = "nist-ai-rmf"
 )
 
 // DefaultPacks are the packs a data source evaluates when its settings name none (policyPacks).
@@ -43,6 +49,8 @@ var shipped = []struct {
 	doc  []byte
 }{
 	{PackGDPR, gdprPackDoc},
+	{PackEUAIActHighRisk, euAIActPackDoc},
+	{PackNISTAIRMF, nistAIRMFPackDoc},
 }
 
 var (
