@@ -241,6 +241,16 @@ func (p *Provider) bookFor(names []string) (*ruleBook, []trust.Notice, error) {
 	return b, notes, nil
 }
 
+// PacksOf returns the shipped packs a query's pack names select (the data source's when it names
+// none), in canonical order.
+func (p *Provider) PacksOf(names []string) []string {
+	if len(names) == 0 {
+		return p.packs
+	}
+	known, _ := resolvePacks(names)
+	return known
+}
+
 // SelectedPacks returns the packs the data source evaluates (policyPacks), canonical order.
 func (p *Provider) SelectedPacks() []string { return p.packs }
 
