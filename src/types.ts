@@ -137,6 +137,8 @@ export interface TrustQuery extends DataQuery {
   // compliance
   /** Rule ids to keep; empty keeps all. */
   rules?: string[];
+  /** compliance and trust_score: rule packs evaluated instead of the data source's policyPacks. */
+  packs?: string[];
 
   // variable and annotations
   variable?: VariableKind;
@@ -330,7 +332,9 @@ export interface DteTrustOptions extends DataSourceJsonData {
   /** Read fairness results from MLflow runs; default true. */
   fairlearnMlflow?: boolean;
 
-  /** Compliance rules (YAML) added to or overriding the default rule pack. */
+  /** Shipped compliance rule packs evaluated (gdpr, eu-ai-act-high-risk, nist-ai-rmf); default ["gdpr"]. */
+  policyPacks?: string[];
+  /** Compliance rules (YAML) added to or overriding the packs' rules. */
   policyRules?: string;
   /** A YAML file of compliance rules on the Grafana server. */
   policyRulesFile?: string;

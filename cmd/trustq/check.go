@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -48,6 +49,8 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	settingsPath := fs.String("settings", "", "datasource settings file (jsonData and secureJsonData)")
 	model := fs.String("model", "", "NAME, NAME@ALIAS or NAME:VERSION; empty checks every model version")
 	rulesPath := fs.String("rules", "", "YAML rules file applied after the settings' rules (same id overrides)")
+	var packs packList
+	fs.Var(&packs, "pack", "rule pack to evaluate instead of the settings' policyPacks: "+strings.Join(policy.PackNames(), ", ")+" (repeat the flag or separate with commas)")
 	output := fs.String("output", "text", "text or json")
 	strict := fs.Bool("strict", false, "an error-severity rule that is unknown (missing evidence) fails the check too")
 	timeout := fs.Duration("timeout", 2*time.Minute, "give up after this long (a Go duration: 90s, 5m)")
@@ -70,6 +73,12 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usage("%v", err)
 	}
+	for _, name := range packs {
+		if !slices.Contains(policy.PackNames(), strings.ToLower(name)) {
+			return usage("--pack %q: no such rule pack (known: %s)", name, strings.Join(policy.PackNames(), ", "))
+		}
+	}
+	sel.Packs = packs
 	settings, err := loadSettings(*settingsPath)
 	if err != nil {
 		return usage("%v", err)
@@ -116,6 +125,20 @@ func runCheck(args []string, stdout, stderr io.Writer) int {
 	return rep.Summary.ExitCode
 }
 
+// packList is the repeatable --pack flag; each value may hold several names separated by commas.
+type packList []string
+
+func (l *packList) String() string { return strings.Join(*l, ",") }
+
+func (l *packList) Set(v string) error {
+	for _, name := range strings.Split(v, ",") {
+		if name = strings.TrimSpace(name); name != "" {
+			*l = append(*l, name)
+		}
+	}
+	return nil
+}
+
 // parseModelSpec reads NAME, NAME@ALIAS or NAME:VERSION.
 func parseModelSpec(s string) (trust.Query, error) {
 	q := trust.Query{QueryType: trust.QueryCompliance}
@@ -145,6 +168,7 @@ func parseModelSpec(s string) (trust.Query, error) {
 type checkReport struct {
 	Time          time.Time       `json:"time"`
 	Selection     string          `json:"selection"`
+	Packs         []string        `json:"packs"`
 	ModelVersions []versionReport `json:"modelVersions"`
 	BrokenRules   []brokenReport  `json:"brokenRules"`
 	Notices       []string        `json:"notices"`
@@ -174,6 +198,10 @@ type ruleReport struct {
 	Status    string `json:"status"` // pass, fail, unknown
 	Reason    string `json:"reason"`
 	Link      string `json:"link,omitempty"`
+	// Pack is the shipped pack of the rule (empty for the data source's own rules), Refs what it
+	// evidences (articles, subcategories).
+	Pack string   `json:"pack,omitempty"`
+	Refs []string `json:"refs,omitempty"`
 }
 
 type brokenReport struct {
@@ -197,7 +225,13 @@ type checkSummary struct {
 }
 
 func newCheckReport(p *policy.Provider, run *policy.Run, sel *trust.Query, now time.Time, strict bool) *checkReport {
-	rep := &checkReport{Time: now.UTC(), Selection: selectionText(sel), ModelVersions: []versionReport{}, BrokenRules: []brokenReport{}, Notices: []string{}}
+	rep := &checkReport{Time: now.UTC(), Selection: selectionText(sel), Packs: p.SelectedPacks(), ModelVersions: []versionReport{}, BrokenRules: []brokenReport{}, Notices: []string{}}
+	if len(sel.Packs) > 0 {
+		rep.Packs = p.PacksOf(sel.Packs)
+	}
+	if rep.Packs == nil {
+		rep.Packs = []string{}
+	}
 	rep.Summary.Strict = strict
 	for _, n := range run.Notices {
 		if !strings.HasPrefix(n.Location, "rule ") || !strings.Contains(n.Message, "broken rule") {
@@ -227,7 +261,8 @@ func newCheckReport(p *policy.Provider, run *policy.Run, sel *trust.Query, now t
 			}
 			for _, r := range v.Results {
 				vr.Rules = append(vr.Rules, ruleReport{ID: r.Rule.ID, Title: r.Rule.Title, Severity: string(r.Rule.Severity),
-					Dimension: string(r.Rule.Dimension), Status: string(r.Outcome), Reason: r.Reason, Link: r.Link})
+					Dimension: string(r.Rule.Dimension), Status: string(r.Outcome), Reason: r.Reason, Link: r.Link,
+					Pack: r.Rule.Pack, Refs: r.Rule.Refs})
 				if r.Rule.Severity == policy.SeverityError && (r.Outcome == policy.Fail || strict && r.Outcome == policy.Unknown) {
 					rep.Summary.Blocking = append(rep.Summary.Blocking, fmt.Sprintf("%s on %s: %s", r.Rule.ID, versionName(vr.Model, vr.Version), r.Outcome))
 				}
@@ -285,6 +320,9 @@ func versionName(model, version string) string {
 // reason, then broken rules, notices and the verdict.
 func (r *checkReport) print(w io.Writer) {
 	fmt.Fprintf(w, "DTE Trust compliance check of %s at %s\n", r.Selection, r.Time.Format(time.RFC3339))
+	if len(r.Packs) > 0 {
+		fmt.Fprintf(w, "Rule packs: %s\n", strings.Join(r.Packs, ", "))
+	}
 	for _, v := range r.ModelVersions {
 		fmt.Fprintln(w)
 		head := versionName(v.Model, v.Version)
@@ -313,6 +351,9 @@ func (r *checkReport) print(w io.Writer) {
 		tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 		for _, rr := range v.Rules {
 			fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", strings.ToUpper(rr.Status), rr.Severity, rr.ID, rr.Reason)
+			if len(rr.Refs) > 0 && rr.Status != string(policy.Pass) {
+				fmt.Fprintf(tw, "  \t\t\trefs: %s\n", strings.Join(rr.Refs, "; "))
+			}
 		}
 		_ = tw.Flush()
 	}

@@ -12,7 +12,7 @@ import (
 // flags and, together, by `trustq --help`.
 var synopses = map[string]string{
 	"query": "trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]",
-	"check": "trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]",
+	"check": "trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--pack NAME[,NAME]]... [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]",
 	"serve": "trustq serve --settings FILE [--addr HOST:PORT] [--token-file FILE]",
 }
 

@@ -36,7 +36,7 @@ func helpFlags(t *testing.T, args ...string) []string {
 func TestHelpListsEveryFlag(t *testing.T) {
 	want := map[string][]string{
 		"query": {"from", "output", "query", "settings", "to"},
-		"check": {"model", "output", "rules", "settings", "strict", "timeout"},
+		"check": {"model", "output", "pack", "rules", "settings", "strict", "timeout"},
 		"serve": {"addr", "settings", "token-file"},
 	}
 	if len(want) != len(commands) {

@@ -2,7 +2,7 @@
 // be debugged before dashboards are wired and trust rules can gate CI pipelines.
 //
 //	trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]
-//	trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]
+//	trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--pack NAME[,NAME]]... [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]
 //	trustq serve --settings FILE [--addr HOST:PORT] [--token-file FILE]
 //
 // `trustq --help` and `trustq CMD --help` print the usage to stdout and exit 0.
@@ -18,7 +18,7 @@ import (
 
 const usage = `usage:
   trustq query --settings FILE --query FILE [--from T] [--to T] [--output table|json]
-  trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]
+  trustq check --settings FILE [--model NAME[@ALIAS|:VERSION]] [--pack NAME[,NAME]]... [--rules FILE] [--output text|json] [--strict] [--timeout DURATION]
   trustq serve --settings FILE [--addr HOST:PORT] [--token-file FILE]
   trustq help [CMD]        this text, or CMD's flags with their defaults (as trustq CMD --help)
 
@@ -28,7 +28,8 @@ T is RFC 3339 (2026-01-02T15:04:05Z), a Unix time in ms, "now", or relative like
 --from defaults to now-7d and --to to now.
 
 trustq check evaluates the compliance rules and exits 1 when a rule of severity error fails (with --strict
-also when one is unknown for want of evidence); --timeout (default 2m) bounds the whole check.
+also when one is unknown for want of evidence); --timeout (default 2m) bounds the whole check. --pack
+evaluates the named rule packs (gdpr, eu-ai-act-high-risk, nist-ai-rmf) instead of the settings' policyPacks.
 
 trustq serve answers on --addr (default 127.0.0.1:8089) until SIGINT or SIGTERM, read-only, in JSON:
   POST /api/v1/query          body {"query": {"queryType": "drift", ...}, "from": T, "to": T} (from and to

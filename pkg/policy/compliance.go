@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
@@ -20,6 +21,11 @@ const (
 const (
 	LabelSeverity = "severity"
 	LabelReason   = "reason"
+	// LabelPack names the shipped pack of a rule (absent for the data source's own rules).
+	LabelPack = "pack"
+	// LabelRefs lists what a rule evidences ("EU AI Act Art. 10(2)(f); ..."), in table format only:
+	// documentation text that must not split series or alert instances when a pack's wording changes.
+	LabelRefs = "refs"
 )
 
 // Dimensions lists the dimensions the policy source collects.
@@ -71,8 +77,14 @@ func compliancePoints(v *VersionResult, t time.Time, q *trust.Query) []trust.Poi
 			l := baseLabels(v)
 			l[trust.LabelRule] = r.Rule.ID
 			l[LabelSeverity] = string(r.Rule.Severity)
+			if r.Rule.Pack != "" {
+				l[LabelPack] = r.Rule.Pack
+			}
 			if q.Format == trust.FormatTable {
 				l[LabelReason] = r.Reason
+				if len(r.Rule.Refs) > 0 {
+					l[LabelRefs] = strings.Join(r.Rule.Refs, "; ")
+				}
 			}
 			pt := trust.Point{Time: t, Dimension: trust.Compliance, Metric: MetricRulePassed, Labels: l, Link: r.Link}
 			switch r.Outcome {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,6 +33,9 @@ type RuleResult struct {
 	Outcome Outcome
 	Reason  string
 	Link    string
+	// Malformed names the context field (e.g. model.tags.min_accuracy) whose text could not be
+	// read as the number, duration or date the rule asked for: the rule is then unknown.
+	Malformed string
 }
 
 // VersionResult is every applicable rule's outcome for one model version at one time.
@@ -106,10 +110,14 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 	sel := *q
 	sel.Model, sel.Version, sel.Alias = single(q.Model), single(q.Version), single(q.Alias)
 	q = &sel
-	run := &Run{Notices: p.Problems()}
-	rules := p.selectedRules(q.Rules)
+	book, packNotes, err := p.bookFor(q.Packs)
+	if err != nil {
+		return &Run{Notices: packNotes}, err
+	}
+	run := &Run{Notices: append(p.problems(book), packNotes...)}
+	rules := book.selected(q.Rules)
 	for _, id := range q.Rules {
-		if !containsRule(p.rules, id) {
+		if !containsRule(book.rules, id) {
 			run.Notices = append(run.Notices, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + id, Message: "no such rule", Warning: true})
 		}
 	}
@@ -123,6 +131,8 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 		run.Notices = append(run.Notices, trust.Notice{Source: trust.SourcePolicy, Location: describeSelection(q),
 			Message: "no model versions found to evaluate the rules on"})
 	}
+	malformed := newNoticeSet()
+	defer func() { run.Notices = append(run.Notices, malformed.list()...) }()
 	for _, t := range times {
 		ev := Evaluation{Time: t}
 		for _, s := range subjects {
@@ -132,7 +142,9 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 			if s.registered && !s.mv.Created.IsZero() && s.mv.Created.After(t) {
 				continue // the version did not exist yet
 			}
-			ev.Versions = append(ev.Versions, p.evaluateSubject(ctx, s, rules, t))
+			vr := p.evaluateSubject(ctx, s, rules, t)
+			malformed.addAll(malformedNotices(&vr))
+			ev.Versions = append(ev.Versions, vr)
 		}
 		run.Evaluations = append(run.Evaluations, ev)
 	}
@@ -442,6 +454,10 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		switch {
 		case err != nil:
 			res.Outcome, res.Reason = Unknown, p.unknownReason(r, err, root, s, t)
+			if field, value, why := malformedField(r, err, root); field != "" {
+				res.Malformed = field
+				res.Reason = fmt.Sprintf("%s = %s %s (%s)", field, value, why, err.Error())
+			}
 		case out == types.True:
 			res.Outcome, res.Reason = Pass, observed(r, root, "the expression is true")
 		case out == types.False:
@@ -452,6 +468,65 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		vr.Results = append(vr.Results, res)
 	}
 	return vr
+}
+
+// malformedNotices names, for each rule that was unknown because a field's text is not the
+// number, duration or date it should hold, the rule, the model version and the field.
+func malformedNotices(v *VersionResult) []trust.Notice {
+	var out []trust.Notice
+	name := v.Model.Name
+	if v.Model.Version != "" {
+		name += " v" + v.Model.Version
+	}
+	for _, r := range v.Results {
+		if r.Malformed != "" {
+			out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.Rule.ID, Warning: true,
+				Message: fmt.Sprintf("%s: %s: the rule is unknown", name, r.Reason)})
+		}
+	}
+	return out
+}
+
+// conversions are the evaluation errors of reading a text as a number, duration or date, with
+// what the text should have been and a parser telling whether a text is one.
+var conversions = []struct {
+	marker string
+	want   string
+	ok     func(string) bool
+}{
+	{"to 'double'", "is not a number", func(s string) bool { _, err := strconv.ParseFloat(s, 64); return err == nil }},
+	{"to 'int'", "is not a whole number", func(s string) bool { _, err := strconv.ParseInt(s, 10, 64); return err == nil }},
+	{"to 'uint'", "is not a whole number", func(s string) bool { _, err := strconv.ParseUint(s, 10, 64); return err == nil }},
+	{"Duration", "is not a duration (like 720h)", func(s string) bool { _, err := time.ParseDuration(s); return err == nil }},
+	{"not a number of days", "is not a number of days", func(s string) bool {
+		_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+		return err == nil
+	}},
+	{"use RFC 3339 or YYYY-MM-DD", "is not a date (RFC 3339 or YYYY-MM-DD)", func(s string) bool { _, err := parseDate(s); return err == nil }},
+	{"timestamp", "is not an RFC 3339 timestamp", func(s string) bool { _, err := time.Parse(time.RFC3339Nano, s); return err == nil }},
+}
+
+// malformedField finds the field a conversion error came from: the first text the rule reads
+// that its conversion refuses. It returns the field's path, its value and what is wrong, or "".
+func malformedField(r *Rule, err error, root map[string]any) (field, value, why string) {
+	msg := err.Error()
+	for _, c := range conversions {
+		if !strings.Contains(msg, c.marker) {
+			continue
+		}
+		// the text the error quotes, else the first text the conversion refuses
+		for _, quoted := range []bool{true, false} {
+			for _, rf := range r.refs {
+				v, _, ok := resolve(root, rf.path)
+				text, isText := v.(string)
+				if ok && isText && !rf.testOnly && !c.ok(text) && (!quoted || strings.Contains(msg, strconv.Quote(text))) {
+					return rf.String(), formatValue(text), c.want
+				}
+			}
+		}
+		return "", "", ""
+	}
+	return "", "", ""
 }
 
 // maxObserved bounds the values a reason lists.

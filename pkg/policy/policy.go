@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
@@ -25,7 +26,10 @@ const (
 
 // Config holds the policy engine's keys of the datasource settings (jsonData).
 type Config struct {
-	// PolicyRules is YAML text with rules added to or overriding the default pack.
+	// PolicyPacks names the shipped rule packs evaluated (default DefaultPacks, ["gdpr"]); a
+	// query's packs field replaces it for that query. An empty list evaluates no shipped pack.
+	PolicyPacks []string `json:"policyPacks"`
+	// PolicyRules is YAML text with rules added to or overriding the packs' rules.
 	PolicyRules string `json:"policyRules"`
 	// PolicyRulesFile is the path of a YAML rules file, applied after PolicyRules.
 	PolicyRulesFile string `json:"policyRulesFile"`
@@ -53,14 +57,29 @@ type layer struct {
 	origin string
 }
 
+// ruleBook is the merged, compiled rules of one selection of packs plus the other layers.
+type ruleBook struct {
+	packs  []string
+	rules  []*Rule
+	docErr []trust.Notice // rules documents that are not YAML or have the wrong shape
+}
+
+// bookCache keeps the rule books of the pack selections queries asked for (at most one per
+// subset of the shipped packs).
+type bookCache struct {
+	mu    sync.Mutex
+	books map[string]*ruleBook
+}
+
 // Provider is the policy source.
 type Provider struct {
 	host     Host
 	cfg      Config
-	layers   []layer
-	rules    []*Rule
-	setupErr []trust.Notice // a rules file that cannot be read, bad trust score weights
-	docErr   []trust.Notice // rules documents that are not YAML or have the wrong shape
+	packs    []string // the data source's packs (policyPacks), canonical order
+	layers   []layer  // the layers after the packs: policyRules, policyRulesFile, --rules
+	book     *ruleBook
+	cache    *bookCache
+	setupErr []trust.Notice // a rules file that cannot be read, unknown packs, bad trust score weights
 	weights  map[trust.Dimension]float64
 	// Now is the clock (tests set it).
 	Now func() time.Time
@@ -105,7 +124,15 @@ func NewFromConfig(host Host, cfg Config) (*Provider, error) {
 	if p.cfg.MaxModelVersions <= 0 {
 		p.cfg.MaxModelVersions = DefaultMaxModelVersions
 	}
-	p.layers = []layer{{doc: defaultPack, origin: OriginDefault}}
+	names := cfg.PolicyPacks
+	if names == nil {
+		names = DefaultPacks
+	}
+	var unknown []string
+	p.packs, unknown = resolvePacks(names)
+	for _, n := range unknown {
+		p.setupErr = append(p.setupErr, unknownPackNotice(n, "policyPacks"))
+	}
 	if strings.TrimSpace(cfg.PolicyRules) != "" {
 		p.layers = append(p.layers, layer{doc: []byte(cfg.PolicyRules), origin: OriginSettings})
 	}
@@ -141,34 +168,91 @@ func (p *Provider) WithRules(doc []byte, origin string) (*Provider, error) {
 	return &cp, nil
 }
 
-// build merges the layers and compiles every enabled rule.
+// build makes the rule book of the data source's packs and starts an empty cache for the other
+// selections.
 func (p *Provider) build() error {
-	c, err := newCompiler(p.cfg.CostLimit)
+	b, err := p.makeBook(p.packs)
 	if err != nil {
 		return err
 	}
+	p.book = b
+	p.cache = &bookCache{books: map[string]*ruleBook{strings.Join(p.packs, ","): b}}
+	return nil
+}
+
+// makeBook merges the packs (known names, canonical order) and the other layers and compiles every
+// enabled rule. A broken shipped pack is an error.
+func (p *Provider) makeBook(packs []string) (*ruleBook, error) {
+	c, err := newCompiler(p.cfg.CostLimit)
+	if err != nil {
+		return nil, err
+	}
+	all, err := loadPacks()
+	if err != nil {
+		return nil, err
+	}
 	var rs ruleSet
-	var docErr []trust.Notice
+	for _, pk := range all {
+		if slices.Contains(packs, pk.Name) {
+			rs.apply(pk.specs, OriginPack+pk.Name, pk.Name)
+		}
+	}
+	b := &ruleBook{packs: packs}
 	for _, l := range p.layers {
 		specs, err := parseRules(l.doc)
 		if err != nil {
-			if l.origin == OriginDefault {
-				return fmt.Errorf("policy: the default rule pack is broken: %w", err)
-			}
-			docErr = append(docErr, trust.Notice{Source: trust.SourcePolicy, Location: l.origin, Message: err.Error(), Warning: true})
+			b.docErr = append(b.docErr, trust.Notice{Source: trust.SourcePolicy, Location: l.origin, Message: err.Error(), Warning: true})
 			continue
 		}
-		rs.apply(specs, l.origin)
+		rs.apply(specs, l.origin, "")
 	}
 	for _, r := range rs.rules {
 		c.compile(r)
-		if r.Err != nil && r.Origin == OriginDefault {
-			return fmt.Errorf("policy: default rule %s is broken: %w", r.ID, r.Err)
+		if r.Err != nil && strings.HasPrefix(r.Origin, OriginPack) {
+			return nil, fmt.Errorf("policy: rule %s of the %s is broken: %w", r.ID, r.Origin, r.Err)
 		}
 	}
-	p.rules, p.docErr = rs.rules, docErr
-	return nil
+	b.rules = rs.rules
+	return b, nil
 }
+
+// bookFor returns the rule book of a query's packs (the data source's when the query names none)
+// and a notice for each name that is not a pack.
+func (p *Provider) bookFor(names []string) (*ruleBook, []trust.Notice, error) {
+	if len(names) == 0 {
+		return p.book, nil, nil
+	}
+	packs, unknown := resolvePacks(names)
+	var notes []trust.Notice
+	for _, n := range unknown {
+		notes = append(notes, unknownPackNotice(n, "the query's packs"))
+	}
+	key := strings.Join(packs, ",")
+	p.cache.mu.Lock()
+	defer p.cache.mu.Unlock()
+	if b := p.cache.books[key]; b != nil {
+		return b, notes, nil
+	}
+	b, err := p.makeBook(packs)
+	if err != nil {
+		return nil, notes, err
+	}
+	p.cache.books[key] = b
+	return b, notes, nil
+}
+
+// PacksOf returns the shipped packs a query's pack names select (the data source's when it names
+// none), in canonical order.
+func (p *Provider) PacksOf(names []string) []string {
+	if len(names) == 0 {
+		return p.packs
+	}
+	known, _ := resolvePacks(names)
+	return known
+}
+
+// SelectedPacks returns the packs the data source evaluates (policyPacks), canonical order.
+func (p *Provider) SelectedPacks() []string { return p.packs }
 
 // Name is the source name.
 func (p *Provider) Name() string { return trust.SourcePolicy }
@@ -176,13 +260,15 @@ func (p *Provider) Name() string { return trust.SourcePolicy }
 // ResolvesAliases implements trust.AliasResolver: queries with an alias are resolved here.
 func (p *Provider) ResolvesAliases() bool { return true }
 
-// Rules returns every rule, enabled or not, in definition order.
-func (p *Provider) Rules() []*Rule { return p.rules }
+// Rules returns every rule of the data source's packs and layers, enabled or not, in definition order.
+func (p *Provider) Rules() []*Rule { return p.book.rules }
 
 // BrokenRules returns the enabled rules that cannot be evaluated.
-func (p *Provider) BrokenRules() []*Rule {
+func (p *Provider) BrokenRules() []*Rule { return p.book.broken() }
+
+func (b *ruleBook) broken() []*Rule {
 	var out []*Rule
-	for _, r := range p.rules {
+	for _, r := range b.rules {
 		if r.Enabled && r.Broken() {
 			out = append(out, r)
 		}
@@ -192,19 +278,24 @@ func (p *Provider) BrokenRules() []*Rule {
 
 // Problems lists what is wrong with the rules: documents that could not be read and broken rules,
 // one notice each naming the rule id and the error.
-func (p *Provider) Problems() []trust.Notice {
-	out := append(slices.Clone(p.setupErr), p.docErr...)
-	for _, r := range p.BrokenRules() {
+func (p *Provider) Problems() []trust.Notice { return p.problems(p.book) }
+
+func (p *Provider) problems(b *ruleBook) []trust.Notice {
+	out := append(slices.Clone(p.setupErr), b.docErr...)
+	for _, r := range b.broken() {
 		out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID,
 			Message: fmt.Sprintf("broken rule (from %s) skipped: %v", r.Origin, r.Err), Warning: true})
 	}
 	return out
 }
 
-// selectedRules returns the enabled, compiling rules, narrowed to ids when given.
-func (p *Provider) selectedRules(ids []string) []*Rule {
+// selectedRules returns the enabled, compiling rules of the data source's packs, narrowed to ids
+// when given.
+func (p *Provider) selectedRules(ids []string) []*Rule { return p.book.selected(ids) }
+
+func (b *ruleBook) selected(ids []string) []*Rule {
 	var out []*Rule
-	for _, r := range p.rules {
+	for _, r := range b.rules {
 		if r.Enabled && !r.Broken() && (len(ids) == 0 || slices.Contains(ids, r.ID)) {
 			out = append(out, r)
 		}
@@ -239,7 +330,7 @@ func (p *Provider) Options(_ context.Context, kind string, _ *trust.Query) ([]tr
 		return nil, fmt.Errorf("policy: unknown variable kind %q", kind)
 	}
 	var out []trust.Option
-	for _, r := range p.rules {
+	for _, r := range p.book.rules {
 		if r.Enabled {
 			out = append(out, trust.Option{Text: r.ID + ": " + r.Title, Value: r.ID})
 		}
@@ -287,12 +378,13 @@ func ValidateRules(doc string, costLimit uint64) error {
 	if _, err := parseRules([]byte(doc)); err != nil {
 		return err
 	}
-	p, err := NewFromConfig(nil, Config{PolicyRules: doc, CostLimit: costLimit})
+	// Over every shipped pack, so that an override of any pack's rule is checked.
+	p, err := NewFromConfig(nil, Config{PolicyRules: doc, CostLimit: costLimit, PolicyPacks: PackNames()})
 	if err != nil {
 		return err
 	}
 	var problems []string
-	for _, n := range p.docErr {
+	for _, n := range p.book.docErr {
 		problems = append(problems, n.Message)
 	}
 	for _, r := range p.BrokenRules() {

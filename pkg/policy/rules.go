@@ -1,7 +1,6 @@
 package policy
 
 import (
-	_ "embed"
 	"fmt"
 	"path"
 	"regexp"
@@ -14,15 +13,10 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
-// defaultPack is the rule pack shipped with the plugin, documented rule by rule in
-// docs/compliance-rules.md.
-//
-//go:embed default_rules.yaml
-var defaultPack []byte
-
-// Origin names of the rule layers, in the order they are applied.
+// Origin names of the rule layers, in the order they are applied: the selected packs (packs.go,
+// origin "pack NAME"), then policyRules, then policyRulesFile.
 const (
-	OriginDefault   = "default pack"
+	OriginPack      = "pack "
 	OriginSettings  = "policyRules"
 	OriginRulesFile = "policyRulesFile"
 )
@@ -106,6 +100,12 @@ type Rule struct {
 	Params      map[string]any  `json:"params,omitempty"`
 	Expr        string          `json:"expr"`
 	Enabled     bool            `json:"enabled"`
+	// Refs name what the rule evidences: an article and paragraph ("EU AI Act Art. 10(2)(f)"), a
+	// framework subcategory ("NIST AI RMF MEASURE 2.11"). Every rule of a shipped pack has some.
+	Refs []string `json:"refs,omitempty"`
+	// Pack is the shipped pack that defined the rule (gdpr, eu-ai-act-high-risk, nist-ai-rmf);
+	// empty for a rule added by policyRules, policyRulesFile or --rules. An override keeps it.
+	Pack string `json:"pack,omitempty"`
 	// Origin is the layer that defined the rule last (default pack, policyRules, a file).
 	Origin string `json:"origin"`
 	// Err is why the rule cannot be evaluated (YAML, CEL compile or schema error); nil when it compiles.
@@ -132,9 +132,13 @@ type ruleSpec struct {
 	Params      map[string]any `yaml:"params"`
 	Expr        *string        `yaml:"expr"`
 	Enabled     *bool          `yaml:"enabled"`
+	Refs        []string       `yaml:"refs"`
 }
 
-var specKeys = []string{"id", "title", "description", "severity", "dimension", "scope", "params", "expr", "enabled"}
+var specKeys = []string{"id", "title", "description", "severity", "dimension", "scope", "params", "expr", "enabled", "refs"}
+
+// packKeys are the header keys of a shipped pack document, beside rules.
+var packKeys = []string{"pack", "version", "title", "description"}
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
 
@@ -149,39 +153,50 @@ type parsedSpec struct {
 // that is not YAML, has the wrong shape or is over a limit (limits.go) is an error; a single bad
 // rule is returned with its error so that the others still load.
 func parseRules(doc []byte) ([]parsedSpec, error) {
+	specs, _, err := parseDoc(doc, false)
+	return specs, err
+}
+
+// parseDoc reads a rules document. With header (a shipped pack), the mapping form may also carry
+// the pack's header keys (packKeys), returned by name.
+func parseDoc(doc []byte, header bool) ([]parsedSpec, map[string]*yaml.Node, error) {
 	if err := checkSize(doc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(doc, &root); err != nil {
-		return nil, fmt.Errorf("not valid YAML: %w", err)
+		return nil, nil, fmt.Errorf("not valid YAML: %w", err)
 	}
 	if root.Kind == 0 || len(root.Content) == 0 {
-		return nil, nil // empty document
+		return nil, nil, nil // empty document
 	}
 	if err := checkNesting(&root); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	head := map[string]*yaml.Node{}
 	n := root.Content[0]
 	if n.Kind == yaml.MappingNode {
 		var list *yaml.Node
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			if n.Content[i].Value == "rules" {
+			switch k := n.Content[i].Value; {
+			case k == "rules":
 				list = n.Content[i+1]
-			} else {
-				return nil, fmt.Errorf("line %d: unknown key %q: a rules document is {rules: [...]}", n.Content[i].Line, n.Content[i].Value)
+			case header && slices.Contains(packKeys, k):
+				head[k] = n.Content[i+1]
+			default:
+				return nil, nil, fmt.Errorf("line %d: unknown key %q: a rules document is {rules: [...]}", n.Content[i].Line, k)
 			}
 		}
 		if list == nil || (list.Kind == yaml.ScalarNode && list.Tag == "!!null") {
-			return nil, nil
+			return nil, head, nil
 		}
 		n = list
 	}
 	if n.Kind != yaml.SequenceNode {
-		return nil, fmt.Errorf("line %d: expected a list of rules (or {rules: [...]})", n.Line)
+		return nil, nil, fmt.Errorf("line %d: expected a list of rules (or {rules: [...]})", n.Line)
 	}
 	if err := checkCount(n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([]parsedSpec, 0, len(n.Content))
 	for i, item := range n.Content {
@@ -215,7 +230,7 @@ func parseRules(doc []byte) ([]parsedSpec, error) {
 		}
 		out = append(out, ps)
 	}
-	return out, nil
+	return out, head, nil
 }
 
 // ruleSet is the merged rule list, in first-definition order.
@@ -226,15 +241,22 @@ type ruleSet struct {
 
 // apply merges one layer: a spec with a new id adds a rule, a spec with a known id overrides the
 // fields it sets (params key by key), `enabled: false` disables.
-func (rs *ruleSet) apply(specs []parsedSpec, origin string) {
+//
+// pack names the shipped pack the layer is (empty for the other layers). A rule of another
+// layer whose id belongs to a shipped pack that is not selected is left out: it overrides a rule
+// that is not evaluated.
+func (rs *ruleSet) apply(specs []parsedSpec, origin, pack string) {
 	if rs.index == nil {
 		rs.index = map[string]*Rule{}
 	}
 	for _, ps := range specs {
 		s := ps.spec
 		r, known := rs.index[s.ID]
+		if !known && pack == "" && packOfRule(s.ID) != "" {
+			continue
+		}
 		if !known {
-			r = &Rule{ID: s.ID, Severity: SeverityError, Dimension: trust.Compliance, Enabled: true}
+			r = &Rule{ID: s.ID, Severity: SeverityError, Dimension: trust.Compliance, Enabled: true, Pack: pack}
 			rs.index[s.ID] = r
 			rs.rules = append(rs.rules, r)
 		} else {
@@ -276,6 +298,9 @@ func (rs *ruleSet) apply(specs []parsedSpec, origin string) {
 		}
 		if s.Enabled != nil {
 			r.Enabled = *s.Enabled
+		}
+		if s.Refs != nil {
+			r.Refs = cleanRefs(s.Refs)
 		}
 		if r.Title == "" {
 			r.Title = r.ID
@@ -331,4 +356,15 @@ func normalizeParam(v any) any {
 	default:
 		return v
 	}
+}
+
+// cleanRefs trims the refs and drops empty ones.
+func cleanRefs(in []string) []string {
+	out := []string{}
+	for _, s := range in {
+		if s = strings.TrimSpace(s); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }

@@ -35,9 +35,9 @@ func TestValidateRules(t *testing.T) {
 
 func firstDefaultRuleID(t *testing.T) string {
 	t.Helper()
-	specs, err := parseRules(defaultPack)
-	if err != nil || len(specs) == 0 {
+	packs, err := loadPacks()
+	if err != nil || len(packs) == 0 || len(packs[0].specs) == 0 {
 		t.Fatalf("default pack: %v", err)
 	}
-	return specs[0].spec.ID
+	return packs[0].specs[0].spec.ID
 }

@@ -98,8 +98,11 @@ type Query struct {
 	DifferenceMax    *float64 `json:"differenceMax,omitempty"` // default 0.1
 	RatioMin         *float64 `json:"ratioMin,omitempty"`      // default 0.8 (four-fifths rule)
 
-	// compliance
+	// compliance and trust_score
 	Rules []string `json:"rules,omitempty"` // rule ids to keep; empty keeps all
+	// Packs names the shipped rule packs to evaluate (gdpr, eu-ai-act-high-risk, nist-ai-rmf)
+	// instead of the data source's policyPacks; empty keeps the data source's.
+	Packs []string `json:"packs,omitempty"`
 
 	// variable and annotations
 	Variable   string `json:"variable,omitempty"`
@@ -147,6 +150,7 @@ func ParseQuery(raw []byte, queryType string) (Query, error) {
 	q.Params = cleanList(q.Params)
 	q.Tags = cleanList(q.Tags)
 	q.Rules = cleanList(q.Rules)
+	q.Packs = cleanList(q.Packs)
 	return q, nil
 }
 

@@ -48,6 +48,7 @@ FIELDS: dict[str, Kind] = {
     "tags": "list",
     "orderBy": "list",
     "rules": "list",
+    "packs": "list",
     "limit": "int",
     "history": "bool",
     "differenceMax": "float",
