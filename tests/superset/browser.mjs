@@ -61,14 +61,22 @@ function unquote(s) {
   return s;
 }
 
+// login signs in through the form and makes sure the session took: a form submitted before the page
+// finished loading is lost on a busy machine, so it is tried again (three times at most).
 async function login(page) {
-  await page.goto(`${base}/login/`, { waitUntil: 'domcontentloaded' });
-  await page.locator('input[name="username"], #username').first().fill(user);
-  await page.locator('input[name="password"], #password').first().fill(password);
-  await Promise.all([
-    page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 60000 }),
-    page.locator('button[type="submit"], input[type="submit"]').first().click(),
-  ]);
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await page.goto(`${base}/login/`, { waitUntil: 'networkidle' });
+    await page.locator('input[name="username"], #username').first().fill(user);
+    await page.locator('input[name="password"], #password').first().fill(password);
+    await page.locator('button[type="submit"], input[type="submit"]').first().click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'), { timeout: 30000 }).catch(() => {});
+    const me = await page.request.get(`${base}/api/v1/me/`);
+    if (me.ok()) {
+      return;
+    }
+    console.log(`[browser] login attempt ${attempt}: /api/v1/me/ answered ${me.status()}`);
+  }
+  throw new Error(`could not log in to ${base} as ${user}`);
 }
 
 // check opens one dashboard and answers the problems found (empty when it rendered).
@@ -99,6 +107,9 @@ async function check(page, d) {
   page.on('response', onResponse);
   const t0 = Date.now();
   await page.goto(`${base}/superset/dashboard/${d.slug}/`, { waitUntil: 'domcontentloaded' });
+  if (new URL(page.url()).pathname.startsWith('/login')) {
+    problems.push('sent to the login page: the session was lost');
+  }
   // Every chart asks for its data once; then the spinners go.
   while (answers.length < d.charts.length && Date.now() - t0 < timeout) {
     await page.waitForTimeout(500);
