@@ -60,7 +60,7 @@ var StableLabels = map[string][]string{
 	trust.QueryFairness: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelDataset,
 		trust.LabelSensitiveFeature, trust.LabelGroup, "file"},
 	trust.QueryCompliance: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelRule,
-		"reason", "severity"},
+		"pack", "reason", "refs", "severity"},
 	trust.QueryTrustScore: {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
 }
 
