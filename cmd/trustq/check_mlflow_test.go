@@ -11,16 +11,37 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow/mlflowtest"
 )
 
+// unixMs is the Unix milliseconds of an RFC 3339 time, for fake MLflow stores.
+func unixMs(t *testing.T, s string) int64 {
+	t.Helper()
+	tm, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tm.UnixMilli()
+}
+
+// fakeMLflowSettings starts a fake MLflow server holding store and writes settings reaching it and
+// the Evidently exports of testdata/policy; it answers the settings file.
+func fakeMLflowSettings(t *testing.T, store *mlflowtest.Store) string {
+	t.Helper()
+	srv := mlflowtest.New(t, store, mlflowtest.Options{Version: "3.1.0"})
+	evidently, err := filepath.Abs("../../testdata/policy/evidently")
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings := filepath.Join(t.TempDir(), "settings.json")
+	b, _ := json.Marshal(map[string]any{"jsonData": map[string]any{"mlflowUrl": srv.URL, "evidentlyPaths": []string{evidently}}})
+	if err := os.WriteFile(settings, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return settings
+}
+
 // TestCheckWithRegistry runs `trustq check` against a fake MLflow server (registry metadata and
 // accuracy) plus the Evidently exports of testdata/policy (drift of credit v3).
 func TestCheckWithRegistry(t *testing.T) {
-	ms := func(s string) int64 {
-		tm, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm.UnixMilli()
-	}
+	ms := func(s string) int64 { return unixMs(t, s) }
 	gdpr := map[string]string{
 		"gdpr_personal_data": "contact,financial", "gdpr_lawful_basis": "contract", "gdpr_retention_days": "365",
 		"training_data_date": "2026-03-01", "min_accuracy": "0.8",
@@ -41,16 +62,7 @@ func TestCheckWithRegistry(t *testing.T) {
 				Created: ms("2026-05-03T00:00:00Z"), Updated: ms("2026-05-03T00:00:00Z"), Tags: v4tags},
 		},
 	}
-	srv := mlflowtest.New(t, store, mlflowtest.Options{Version: "3.1.0"})
-	evidently, err := filepath.Abs("../../testdata/policy/evidently")
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := filepath.Join(t.TempDir(), "settings.json")
-	b, _ := json.Marshal(map[string]any{"jsonData": map[string]any{"mlflowUrl": srv.URL, "evidentlyPaths": []string{evidently}}})
-	if err := os.WriteFile(settings, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	settings := fakeMLflowSettings(t, store)
 
 	code, stdout, stderr := check(t, "--settings", settings, "--model", "credit@champion")
 	if code != 0 {

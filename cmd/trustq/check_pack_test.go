@@ -2,11 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow/mlflowtest"
 )
@@ -28,13 +25,7 @@ func euTags() map[string]string {
 // the Evidently exports of testdata/policy (credit v3: drift share 0.5, two days old).
 func packSettings(t *testing.T, tags map[string]string) string {
 	t.Helper()
-	ms := func(s string) int64 {
-		tm, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tm.UnixMilli()
-	}
+	ms := func(s string) int64 { return unixMs(t, s) }
 	const run = "0123456789abcdef0123456789abcdef"
 	store := &mlflowtest.Store{
 		Experiments: []*mlflowtest.Experiment{{ID: "1", Name: "credit", Created: ms("2026-04-01T00:00:00Z")}},
@@ -45,17 +36,7 @@ func packSettings(t *testing.T, tags map[string]string) string {
 		Versions: []*mlflowtest.Version{{Model: "credit", Version: "3", Stage: "Production", RunID: run,
 			Created: ms("2026-05-02T00:00:00Z"), Updated: ms("2026-05-02T00:00:00Z"), Tags: tags}},
 	}
-	srv := mlflowtest.New(t, store, mlflowtest.Options{Version: "3.1.0"})
-	evidently, err := filepath.Abs("../../testdata/policy/evidently")
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings := filepath.Join(t.TempDir(), "settings.json")
-	b, _ := json.Marshal(map[string]any{"jsonData": map[string]any{"mlflowUrl": srv.URL, "evidentlyPaths": []string{evidently}}})
-	if err := os.WriteFile(settings, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return settings
+	return fakeMLflowSettings(t, store)
 }
 
 // TestCheckPackExitCodes: `trustq check --pack eu-ai-act-high-risk` exits 0 when no error rule of
