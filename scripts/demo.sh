@@ -16,6 +16,8 @@
 # loopback receiver that writes $DEMO_DIR/webhooks.jsonl. It prints the URLs, the login and trustq
 # commands to try. (Grafana itself only runs from its official image or your own installation.)
 #
+#   scripts/demo.sh settings MLFLOW_URL EVIDENCE_DIR   print trustq settings for that MLflow and
+#                          the evidence copies in EVIDENCE_DIR (scripts/test-superset.sh uses them)
 #   scripts/demo.sh seed   print the directory of the seeded MLflow store (seeding it once); the
 #                          protocol and integration tests use the same store
 #
@@ -171,16 +173,18 @@ DTE Trust demo (Docker) is starting; the first start seeds MLflow for about a mi
 EOF
 }
 
-# settings_file writes trustq settings for the native demo: the seeded MLflow and the evidence.
-settings_file() {
-  local mlflow_url=$1 file=$2
-  cat >"$file" <<EOF
+# settings MLFLOW_URL EVIDENCE_DIR: print trustq settings reaching that MLflow and the demo evidence
+# copied into EVIDENCE_DIR (by `evidence`); the native demo and scripts/test-superset.sh use them.
+settings() {
+  local mlflow_url=$1 dir=$2
+  [[ -n $mlflow_url && -n $dir ]] || die "usage: $0 settings MLFLOW_URL EVIDENCE_DIR"
+  cat <<EOF
 {
   "jsonData": {
     "mlflowUrl": "$mlflow_url",
     "timeoutSeconds": 30,
-    "evidentlyWorkspaces": ["$demo/evidence/evidently"],
-    "fairlearnPaths": ["$demo/evidence/fairlearn"]
+    "evidentlyWorkspaces": ["$dir/evidently"],
+    "fairlearnPaths": ["$dir/fairlearn"]
   }
 }
 EOF
@@ -194,7 +198,7 @@ start_native() {
   mkdir -p "$demo/queries"
   evidence "$demo/evidence"
   mlflow_url=$(MLFLOW_RUN_DIR=$demo/mlflow MLFLOW_DB_SOURCE=$demo/evidence/mlflow.db scripts/mlflow-server.sh start)
-  settings_file "$mlflow_url" "$demo/settings.json"
+  settings "$mlflow_url" "$demo/evidence" >"$demo/settings.json"
   if [[ ! -s $demo/token ]]; then
     (umask 077 && python3 -c 'import secrets; print(secrets.token_hex(24))' >"$demo/token")
   fi
@@ -246,8 +250,9 @@ case "${1:-}" in
   status) status ;;
   seed) seed ;;
   evidence) evidence "${2:-}" ;;
+  settings) settings "${2:-}" "${3:-}" ;;
   *)
-    echo "usage: $0 start|stop|status|seed|evidence DIR" >&2
+    echo "usage: $0 start|stop|status|seed|evidence DIR|settings MLFLOW_URL EVIDENCE_DIR" >&2
     exit 2
     ;;
 esac

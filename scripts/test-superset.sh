@@ -70,16 +70,7 @@ scripts/demo.sh evidence "$run/evidence"
 mlflow_url=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$run/evidence/mlflow.db scripts/mlflow-server.sh start)
 log "MLflow $mlflow_url with the demo store in $(($(date +%s) - t)) s"
 
-cat >"$run/settings.json" <<EOF
-{
-  "jsonData": {
-    "mlflowUrl": "$mlflow_url",
-    "timeoutSeconds": 30,
-    "evidentlyWorkspaces": ["$run/evidence/evidently"],
-    "fairlearnPaths": ["$run/evidence/fairlearn"]
-  }
-}
-EOF
+scripts/demo.sh settings "$mlflow_url" "$run/evidence" >"$run/settings.json"
 python3 -c 'import secrets; print(secrets.token_hex(24))' >"$run/token"
 chmod 600 "$run/token"
 trustq_url=$(TRUSTQ_RUN_DIR=$run/trustq TRUSTQ_SETTINGS=$run/settings.json TRUSTQ_TOKEN_FILE=$run/token \
