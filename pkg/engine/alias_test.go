@@ -29,16 +29,7 @@ func aliasEngine(t *testing.T, withRegistry bool) *Engine {
 		}
 		settings["mlflowUrl"] = mlflowtest.New(t, st, mlflowtest.Options{}).URL
 	}
-	js, err := json.Marshal(settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := New(context.Background(), trust.Settings{JSONData: js})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(e.Close)
-	return e
+	return settingsEngine(t, settings)
 }
 
 func aliasQuery(t *testing.T, e *Engine, js string) *trust.Evidence {

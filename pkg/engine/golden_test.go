@@ -24,17 +24,11 @@ var updateGolden = os.Getenv("UPDATE_GOLDEN") == "1"
 // goldenNow is the policy's clock: compliance and the trust score evaluate rules at this instant.
 var goldenNow = time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC)
 
-// goldenEngine builds the engine the way the plugin does, from settings: the fake MLflow's demo
-// store, the Evidently and Fairlearn fixtures of testdata/ and the default rule pack.
-func goldenEngine(t *testing.T) *Engine {
+// settingsEngine builds the engine from the jsonData settings, as the plugin does; closed at the
+// test's end.
+func settingsEngine(t *testing.T, settings map[string]any) *Engine {
 	t.Helper()
-	srv := mlflowtest.New(t, mlflowtest.Demo(), mlflowtest.Options{})
-	js, err := json.Marshal(map[string]any{
-		"mlflowUrl":      srv.URL,
-		"mlflowUiUrl":    "http://mlflow.example:5000",
-		"evidentlyPaths": []string{"../../testdata/evidently/legacy", "../../testdata/evidently/current/workspace"},
-		"fairlearnPaths": []string{"../../testdata/fairlearn/dte", "../../testdata/fairlearn/demo"},
-	})
+	js, err := json.Marshal(settings)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +37,20 @@ func goldenEngine(t *testing.T) *Engine {
 		t.Fatal(err)
 	}
 	t.Cleanup(e.Close)
+	return e
+}
+
+// goldenEngine builds the engine the way the plugin does, from settings: the fake MLflow's demo
+// store, the Evidently and Fairlearn fixtures of testdata/ and the default rule pack.
+func goldenEngine(t *testing.T) *Engine {
+	t.Helper()
+	srv := mlflowtest.New(t, mlflowtest.Demo(), mlflowtest.Options{})
+	e := settingsEngine(t, map[string]any{
+		"mlflowUrl":      srv.URL,
+		"mlflowUiUrl":    "http://mlflow.example:5000",
+		"evidentlyPaths": []string{"../../testdata/evidently/legacy", "../../testdata/evidently/current/workspace"},
+		"fairlearnPaths": []string{"../../testdata/fairlearn/dte", "../../testdata/fairlearn/demo"},
+	})
 	pol, ok := e.Provider(trust.SourcePolicy).(*policy.Provider)
 	if !ok {
 		t.Fatal("the policy source was not built")
