@@ -457,6 +457,11 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		root := map[string]any{varModel: model, varEvidence: evidence, varParams: params, varNow: t}
 		act := map[string]any{varModel: modelVal, varEvidence: evidenceVal, varParams: params, varNow: types.Timestamp{Time: t}}
 		res := RuleResult{Rule: r, Link: ruleLink(r, root, s.mv.Link)}
+		if r.Defect != "" {
+			res.Outcome, res.Reason = Unknown, r.Defect
+			vr.Results = append(vr.Results, res)
+			continue
+		}
 		out, _, err := r.prg.ContextEval(ctx, act)
 		switch {
 		case err != nil:

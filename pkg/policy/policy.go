@@ -286,6 +286,11 @@ func (p *Provider) problems(b *ruleBook) []trust.Notice {
 		out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID,
 			Message: fmt.Sprintf("broken rule (from %s) skipped: %v", r.Origin, r.Err), Warning: true})
 	}
+	for _, r := range b.rules {
+		if r.Enabled && !r.Broken() && r.Defect != "" {
+			out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID, Message: r.Defect, Warning: true})
+		}
+	}
 	return out
 }
 
@@ -390,6 +395,11 @@ func ValidateRules(doc string, costLimit uint64) error {
 	for _, r := range p.BrokenRules() {
 		if r.Origin == OriginSettings {
 			problems = append(problems, fmt.Sprintf("rule %s: %v", r.ID, r.Err))
+		}
+	}
+	for _, r := range p.book.rules {
+		if r.Origin == OriginSettings && r.Enabled && r.Defect != "" {
+			problems = append(problems, fmt.Sprintf("rule %s: %s", r.ID, r.Defect))
 		}
 	}
 	if len(problems) > 0 {
