@@ -41,6 +41,10 @@ type Config struct {
 	CostLimit uint64 `json:"policyCostLimit"`
 	// TrustScoreWeights weighs the dimensions in the trust score (default 1 each).
 	TrustScoreWeights map[string]float64 `json:"trustScoreWeights"`
+	// PackWeights weighs each shipped pack's rules in the compliance part of the trust score
+	// (default 1 each; 0 leaves a pack out of it), e.g. {"eu-ai-act-high-risk": 2}. Values are
+	// read loosely so that a bad one is a notice, not an unreadable settings object.
+	PackWeights map[string]any `json:"packWeights"`
 }
 
 // Host is what the policy engine reads from: the engine's evidence collection (the same path a
@@ -81,6 +85,8 @@ type Provider struct {
 	cache    *bookCache
 	setupErr []trust.Notice // a rules file that cannot be read, unknown packs, bad trust score weights
 	weights  map[trust.Dimension]float64
+	// packWeights are the valid packWeights (pack_score.go).
+	packWeights map[string]float64
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -147,6 +153,7 @@ func NewFromConfig(host Host, cfg Config) (*Provider, error) {
 		}
 	}
 	p.weights, p.setupErr = weightsFrom(cfg.TrustScoreWeights, p.setupErr)
+	p.packWeights, p.setupErr = packWeightsFrom(cfg.PackWeights, p.setupErr)
 	if err := p.build(); err != nil {
 		return nil, err
 	}
