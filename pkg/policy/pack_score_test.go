@@ -2,7 +2,9 @@ package policy
 
 import (
 	"context"
+	"encoding/json"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -140,5 +142,65 @@ func TestPackWeightsInvalid(t *testing.T) {
 	p, _, _ := f.provider()
 	if _, err := p.CheckHealth(context.Background()); err == nil || !strings.Contains(err.Error(), "packWeights") {
 		t.Errorf("health: %v", err)
+	}
+}
+
+// TestComplianceDashboardPackView: the compliance dashboard's per-pack view shows a pack_score per
+// shipped pack and model version, and failing rules with their pack, refs and a link to the evidence.
+func TestComplianceDashboardPackView(t *testing.T) {
+	b, err := os.ReadFile("../../dashboards/compliance.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Panels []struct {
+			Title   string            `json:"title"`
+			Targets []json.RawMessage `json:"targets"`
+		} `json:"panels"`
+	}
+	if err := json.Unmarshal(b, &dash); err != nil {
+		t.Fatal(err)
+	}
+	f := packFixture()
+	delete(f.mv.Tags, "risk_register_ref")
+	f.cfg.PolicyPacks = nil // the data source evaluates gdpr only; the view names every pack
+	p, _, err := f.provider()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, panel := range dash.Panels {
+		for _, raw := range panel.Targets {
+			js := strings.NewReplacer(`"$model"`, `"credit"`, `"$version"`, `"3"`, `"$rule"`, `"$__all"`).Replace(string(raw))
+			q, err := trust.ParseQuery([]byte(js), "")
+			if err != nil || len(q.Packs) == 0 {
+				continue
+			}
+			seen[panel.Title] = true
+			ev, err := p.Collect(context.Background(), trust.Compliance, &q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			packs := map[string]bool{}
+			for _, pt := range ev.Points {
+				packs[pt.Labels[LabelPack]] = true
+				if q.Format == trust.FormatTable && pt.Status == trust.StatusFail && pt.Labels[trust.LabelRule] == "eu-ai-act-risk-management" {
+					if pt.Labels[LabelRefs] == "" || pt.Link == "" {
+						t.Errorf("%s: failing row without refs or link: %+v", panel.Title, pt)
+					}
+					seen["failing row"] = true
+				}
+			}
+			for _, pk := range PackNames() {
+				if !packs[pk] {
+					t.Errorf("%s: no points of pack %s", panel.Title, pk)
+				}
+			}
+		}
+	}
+	for _, want := range []string{"Score per pack", "Failing rules by pack", "failing row"} {
+		if !seen[want] {
+			t.Errorf("the per-pack view lacks %q (seen %v)", want, seen)
+		}
 	}
 }
