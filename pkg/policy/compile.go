@@ -215,7 +215,8 @@ var (
 			"name": leaf, "version": leaf, "aliases": leaf, "stage": leaf, "tags": open,
 			"description": leaf, "created": leaf, "updated": leaf, "run_id": leaf, "link": leaf,
 			"registered": leaf,
-			"run":        {fields: map[string]*schemaNode{"id": leaf, "params": open, "tags": open}},
+			"run": {fields: map[string]*schemaNode{"id": leaf, "params": open, "tags": open, "user": leaf,
+				"status": leaf, "start": leaf, "end": leaf, "inputs": leaf, "artifacts": leaf}},
 		}},
 		varEvidence: {fields: map[string]*schemaNode{
 			string(trust.Fairness): dimensionNode, string(trust.Drift): dimensionNode,

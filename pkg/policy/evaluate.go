@@ -98,6 +98,7 @@ type subject struct {
 	registered bool
 	alias      string
 	dims       map[trust.Dimension]*dimEvidence
+	files      *runFiles // the source run's artifacts, listed when a rule reads them
 }
 
 // Evaluate evaluates the enabled rules (narrowed by q.Rules) for the model versions q selects
@@ -126,6 +127,11 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 	run.Notices = append(run.Notices, notices...)
 	if err != nil {
 		return run, err
+	}
+	if readsArtifacts(rules) {
+		notes := newNoticeSet()
+		p.listArtifacts(ctx, subjects, notes)
+		run.Notices = append(run.Notices, notes.list()...)
 	}
 	if len(subjects) == 0 {
 		run.Notices = append(run.Notices, trust.Notice{Source: trust.SourcePolicy, Location: describeSelection(q),
@@ -429,6 +435,7 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		}
 	}
 	model := modelContext(&s.mv, s.registered)
+	addArtifacts(model, s)
 	modelVal := types.DefaultTypeAdapter.NativeToValue(model)
 	evidenceVal := types.DefaultTypeAdapter.NativeToValue(evidence)
 	for _, r := range rules {
@@ -450,6 +457,11 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		root := map[string]any{varModel: model, varEvidence: evidence, varParams: params, varNow: t}
 		act := map[string]any{varModel: modelVal, varEvidence: evidenceVal, varParams: params, varNow: types.Timestamp{Time: t}}
 		res := RuleResult{Rule: r, Link: ruleLink(r, root, s.mv.Link)}
+		if r.Defect != "" {
+			res.Outcome, res.Reason = Unknown, r.Defect
+			vr.Results = append(vr.Results, res)
+			continue
+		}
 		out, _, err := r.prg.ContextEval(ctx, act)
 		switch {
 		case err != nil:
@@ -622,6 +634,8 @@ func (p *Provider) explainMissing(path []string, root map[string]any, s *subject
 			return fmt.Sprintf("the source run has no %q param", path[3])
 		case len(path) == 4 && path[1] == "run" && path[2] == "tags":
 			return fmt.Sprintf("the source run has no %q tag", path[3])
+		case len(path) == 3 && path[1] == "run" && runMissing(path[2], s) != "":
+			return runMissing(path[2], s)
 		}
 		return ps + " is not set for this model version"
 	case varEvidence:
