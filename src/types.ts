@@ -145,6 +145,9 @@ export interface TrustQuery extends DataQuery {
   annotation?: AnnotationKind;
 }
 
+/** The rule packs the backend ships (pkg/policy/packs.go). */
+export const POLICY_PACKS = ['gdpr', 'eu-ai-act-high-risk', 'nist-ai-rmf'] as const;
+
 /** String fields of TrustQuery that template variables are interpolated into. */
 export const STRING_FIELDS = [
   'model',
@@ -168,6 +171,7 @@ export const LIST_FIELDS = [
   'tags',
   'orderBy',
   'rules',
+  'packs',
 ] as const satisfies ReadonlyArray<keyof TrustQuery>;
 
 /**
@@ -334,6 +338,8 @@ export interface DteTrustOptions extends DataSourceJsonData {
 
   /** Shipped compliance rule packs evaluated (gdpr, eu-ai-act-high-risk, nist-ai-rmf); default ["gdpr"]. */
   policyPacks?: string[];
+  /** Weight of each shipped pack's rules in the trust score's compliance part; default 1 each. */
+  packWeights?: Record<string, number>;
   /** Compliance rules (YAML) added to or overriding the packs' rules. */
   policyRules?: string;
   /** A YAML file of compliance rules on the Grafana server. */
