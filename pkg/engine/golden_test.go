@@ -88,6 +88,7 @@ var goldenCases = []goldenCase{
 	{"trust_score_table", `{"queryType":"trust_score","format":"table"}`},
 	{"freshness_timeseries", `{"queryType":"freshness","model":"credit-risk","staleAfter":"30d"}`},
 	{"freshness_latest", `{"queryType":"freshness","format":"latest","dimensions":["fairness","drift"]}`},
+	{"freshness_alert_champion", `{"queryType":"freshness","format":"latest","alias":"champion","dimensions":["fairness"],"metrics":["evidence_present"],"staleAfter":"30d"}`},
 	{"freshness_table", `{"queryType":"freshness","format":"table","model":"churn","staleAfter":"7d"}`},
 	{"runs", `{"queryType":"runs","experiments":["credit-risk"],"params":["model_type"],"tags":["team"]}`},
 	{"runs_model", `{"queryType":"runs","model":"credit-risk","metrics":["accuracy"]}`},
