@@ -168,11 +168,17 @@ func stepTimes(start, end time.Time) []time.Time {
 }
 
 // AnnotationKinds lists the annotation kinds the policy source answers.
-func (p *Provider) AnnotationKinds() []string { return []string{trust.AnnotationCompliance} }
+func (p *Provider) AnnotationKinds() []string {
+	return []string{trust.AnnotationCompliance, trust.AnnotationFreshness}
+}
 
 // Annotations marks, across the query range, the periods in which a rule failed for a model
 // version: one region per failing stretch, from the first evaluation time it failed to the last.
+// Freshness annotations (when evidence appeared or went stale) are freshness.go's.
 func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query) ([]trust.Annotation, error) {
+	if kind == trust.AnnotationFreshness {
+		return p.freshnessAnnotations(ctx, q)
+	}
 	if kind != trust.AnnotationCompliance {
 		return nil, fmt.Errorf("policy: unknown annotation kind %q", kind)
 	}

@@ -44,6 +44,18 @@ func packFixture() *fixture {
 	return f
 }
 
+// ratioHistory makes the fixture's demographic parity ratio a history of fairness evaluations 10
+// days apart, oldest first, the newest 5 days old.
+func ratioHistory(values ...float64) func(*fixture) {
+	return func(f *fixture) {
+		f.points = without(f.points, "demographic_parity_ratio")
+		for i, v := range values {
+			age := days(5 + 10*float64(len(values)-1-i))
+			f.points = append(f.points, point(trust.Fairness, "demographic_parity_ratio", v, testNow.Add(-age), trust.LabelSensitiveFeature, "sex"))
+		}
+	}
+}
+
 func setFairnessAge(f *fixture, age time.Duration) {
 	for i := range f.points {
 		if f.points[i].Dimension == trust.Fairness {
@@ -245,6 +257,12 @@ func TestPackRules(t *testing.T) {
 		{"nist-measure-fairness-ratio", "0.85", nil, Pass, "0.85"},
 		{"nist-measure-fairness-ratio", "0.7", func(f *fixture) { setMetric(f.points, "demographic_parity_ratio", 0.7, time.Time{}) }, Fail, "0.7"},
 		{"nist-measure-fairness-ratio", "not measured", func(f *fixture) { f.points = without(f.points, "demographic_parity_ratio") }, Unknown, `no metric "demographic_parity_ratio"`},
+
+		{"nist-measure-fairness-sustained-breach", "one passing evaluation", nil, Pass, `history("nist-measure-fairness-ratio", 3) = [pass]`},
+		{"nist-measure-fairness-sustained-breach", "failed in the last 3 evaluations", ratioHistory(0.7, 0.7, 0.7), Fail, "= [fail, fail, fail]"},
+		{"nist-measure-fairness-sustained-breach", "failed in the last 2 of 3", ratioHistory(0.9, 0.7, 0.7), Pass, "= [fail, fail, pass]"},
+		{"nist-measure-fairness-sustained-breach", "only 2 evaluations, both failed", ratioHistory(0.7, 0.7), Pass, "= [fail, fail]"},
+		{"nist-measure-fairness-sustained-breach", "ratio not measured", func(f *fixture) { f.points = without(f.points, "demographic_parity_ratio") }, Unknown, `no metric "demographic_parity_ratio"`},
 
 		{"nist-manage-release-decision", "approved by cro, trained by alice", nil, Pass, ""},
 		{"nist-manage-release-decision", "approved by the trainer", tag("approver", "alice"), Fail, ""},

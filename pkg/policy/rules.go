@@ -118,6 +118,11 @@ type Rule struct {
 	refs  []pathRef // context paths the expression reads, for reasons, links and evidence planning
 	evDim []trust.Dimension
 	allEv bool // the expression reads evidence as a whole (e.g. evidence['x']), so fetch every dimension
+	// history() calls (history.go): the rule ids named as constants, whether some call names its
+	// rule with an expression, whether the rule calls history() at all
+	histIDs  []string
+	histAny  bool
+	histUses bool
 }
 
 // Broken reports whether the rule cannot be evaluated.

@@ -67,6 +67,14 @@ type ScoreProvider interface {
 	TrustScore(ctx context.Context, q *Query) (*Evidence, error)
 }
 
+// FreshnessProvider serves the freshness query type: per model version and evidence dimension the
+// age of the newest evidence and whether fresh evidence is present, as evidence points (the policy
+// source).
+type FreshnessProvider interface {
+	Provider
+	Freshness(ctx context.Context, q *Query) (*Evidence, error)
+}
+
 // Option is one entry of a dropdown or template variable.
 type Option struct {
 	Text  string `json:"text"`
