@@ -3,10 +3,10 @@ package trust
 import (
 	"encoding/json"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
+
+	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
 
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 )
@@ -180,25 +180,6 @@ func ParseQuery(raw []byte, queryType string) (Query, error) {
 // maxStaleAfter keeps StaleAfter well inside a duration's range.
 const maxStaleAfter = 100 * 365 * 24 * time.Hour
 
-var dayWeek = regexp.MustCompile(`^(\d+(?:\.\d+)?)([dw])$`)
-
-// parseDuration reads Go durations (90m, 12h) and the day and week units Grafana also accepts
-// (30d, 1.5d, 2w).
-func parseDuration(s string) (time.Duration, error) {
-	if m := dayWeek.FindStringSubmatch(s); m != nil {
-		n, err := strconv.ParseFloat(m[1], 64)
-		if err != nil || n > float64(maxStaleAfter/(24*time.Hour)) {
-			return 0, fmt.Errorf("duration %q out of range", s)
-		}
-		unit := 24 * time.Hour
-		if m[2] == "w" {
-			unit *= 7
-		}
-		return time.Duration(n * float64(unit)), nil
-	}
-	return time.ParseDuration(s)
-}
-
 // StaleAfterDuration reads StaleAfter (DefaultStaleAfter when empty); a text that is not a
 // positive duration is an error naming the field.
 func (q *Query) StaleAfterDuration() (time.Duration, error) {
@@ -206,7 +187,7 @@ func (q *Query) StaleAfterDuration() (time.Duration, error) {
 	if s == "" {
 		return DefaultStaleAfter, nil
 	}
-	d, err := parseDuration(s)
+	d, err := gtime.ParseDuration(s) // Grafana's own units: 90m, 12h, 30d, 2w, 1M, 1y
 	if err != nil || d <= 0 || d > maxStaleAfter {
 		return 0, fmt.Errorf("staleAfter %q: use a positive duration such as 30d, 12h or 1w", s)
 	}

@@ -35,7 +35,7 @@ func TestParseQueryStageAndDriftShareThreshold(t *testing.T) {
 
 func TestParseQueryStaleAfter(t *testing.T) {
 	for in, want := range map[string]time.Duration{
-		"": DefaultStaleAfter, "30d": 30 * 24 * time.Hour, " 1.5d ": 36 * time.Hour, "2w": 14 * 24 * time.Hour,
+		"": DefaultStaleAfter, "30d": 30 * 24 * time.Hour, " 36h ": 36 * time.Hour, "2w": 14 * 24 * time.Hour, "1y": 8766 * time.Hour, /* Grafana: 365.25 days */
 		"12h": 12 * time.Hour, "90m": 90 * time.Minute, "1h30m": 90 * time.Minute,
 	} {
 		q, err := ParseQuery([]byte(`{"queryType":"freshness","staleAfter":"`+in+`","dimensions":[" fairness ",""]}`), "")
@@ -49,7 +49,7 @@ func TestParseQueryStaleAfter(t *testing.T) {
 			t.Errorf("dimensions %q", q.Dimensions)
 		}
 	}
-	for _, bad := range []string{"thirty days", "30", "-1d", "0s", "30x", "1000000000d"} {
+	for _, bad := range []string{"thirty days", "30", "-1d", "0s", "30x", "1.5d", "1000000000d", "999999999999999y"} {
 		_, err := ParseQuery([]byte(`{"queryType":"freshness","staleAfter":"`+bad+`"}`), "")
 		if err == nil || !strings.Contains(err.Error(), `staleAfter "`+bad+`": use a positive duration`) {
 			t.Errorf("staleAfter %q: %v", bad, err)
