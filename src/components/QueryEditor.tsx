@@ -3,6 +3,7 @@ import {
   Combobox,
   ComboboxOption,
   InlineField,
+  InlineLabel,
   InlineFieldRow,
   InlineSwitch,
   MultiCombobox,
@@ -436,13 +437,21 @@ function FreshnessFields() {
   return (
     <InlineFieldRow>
       <InlineField
-        label="Dimensions"
-        labelWidth={LABEL_WIDTH}
-        htmlFor="query-dimensions"
-        tooltip="Evidence dimensions to report; empty reports every dimension a configured source serves"
+        label={
+          <InlineLabel
+            id="query-dimensions-label"
+            htmlFor="query-dimensions"
+            width={LABEL_WIDTH}
+            tooltip="Evidence dimensions to report; empty reports every dimension a configured source serves"
+          >
+            Dimensions
+          </InlineLabel>
+        }
       >
+        {/* Grafana 13's MultiCombobox takes the input id, 12's only aria-labelledby: both are given. */}
         <MultiCombobox<string>
           id="query-dimensions"
+          aria-labelledby="query-dimensions-label"
           options={EVIDENCE_DIMENSION_OPTIONS}
           value={(query.dimensions ?? []).map((d) => ({ label: d, value: d }))}
           isClearable
