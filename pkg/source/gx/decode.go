@@ -213,6 +213,9 @@ func decodeResult(top map[string]json.RawMessage) (*Validation, error) {
 		return nil, errors.New("no run time (meta.run_id.run_time or meta.validation_time)")
 	}
 	t, err := parseTime(runTime)
+	if err == nil && t.IsZero() {
+		err = errors.New("the zero time")
+	}
 	if err != nil {
 		return nil, fmt.Errorf("run time %q: %w", runTime, err)
 	}
