@@ -181,6 +181,39 @@ func decodeResult(top map[string]json.RawMessage) (*Validation, error) {
 		return nil, fmt.Errorf("great_expectations_version %q: unknown major version (this plugin reads GX 0.x and 1.x results)", meta.Version)
 	}
 	v := &Validation{GXVersion: meta.Version, Suite: r.SuiteName, Checkpoint: meta.CheckpointName}
+	if err := v.readMeta(&meta); err != nil {
+		return nil, err
+	}
+	if r.Success == nil {
+		return nil, errors.New("no success field")
+	}
+	v.Success = *r.Success
+	if r.Statistics == nil || r.Statistics.Evaluated == nil || r.Statistics.Successful == nil {
+		return nil, errors.New("statistics lack evaluated_expectations or successful_expectations")
+	}
+	v.Evaluated, v.Successful = *r.Statistics.Evaluated, *r.Statistics.Successful
+	v.SuccessPercent = r.Statistics.SuccessPercent
+	for i, er := range r.Results {
+		if er.Config == nil || er.Success == nil {
+			return nil, fmt.Errorf("results[%d]: no expectation_config or success", i)
+		}
+		e := Expectation{Type: er.Config.Type, Success: *er.Success}
+		if e.Type == "" {
+			e.Type = er.Config.ExpectationType
+		}
+		if e.Type == "" {
+			return nil, fmt.Errorf("results[%d]: expectation_config has no type", i)
+		}
+		if c, ok := er.Config.Kwargs["column"]; ok {
+			_ = json.Unmarshal(c, &e.Column) // a non-string column (a list) leaves it table-level
+		}
+		v.Expectations = append(v.Expectations, e)
+	}
+	return v, nil
+}
+
+// readMeta takes the suite, data asset, run name and run time from a result's meta.
+func (v *Validation) readMeta(meta *rawMeta) error {
 	if v.Suite == "" {
 		v.Suite = meta.SuiteName
 	}
@@ -210,42 +243,17 @@ func decodeResult(top map[string]json.RawMessage) (*Validation, error) {
 		runTime = meta.ValidationTime
 	}
 	if runTime == "" {
-		return nil, errors.New("no run time (meta.run_id.run_time or meta.validation_time)")
+		return errors.New("no run time (meta.run_id.run_time or meta.validation_time)")
 	}
 	t, err := parseTime(runTime)
 	if err == nil && t.IsZero() {
 		err = errors.New("the zero time")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("run time %q: %w", runTime, err)
+		return fmt.Errorf("run time %q: %w", runTime, err)
 	}
 	v.RunTime = t
-	if r.Success == nil {
-		return nil, errors.New("no success field")
-	}
-	v.Success = *r.Success
-	if r.Statistics == nil || r.Statistics.Evaluated == nil || r.Statistics.Successful == nil {
-		return nil, errors.New("statistics lack evaluated_expectations or successful_expectations")
-	}
-	v.Evaluated, v.Successful = *r.Statistics.Evaluated, *r.Statistics.Successful
-	v.SuccessPercent = r.Statistics.SuccessPercent
-	for i, er := range r.Results {
-		if er.Config == nil || er.Success == nil {
-			return nil, fmt.Errorf("results[%d]: no expectation_config or success", i)
-		}
-		e := Expectation{Type: er.Config.Type, Success: *er.Success}
-		if e.Type == "" {
-			e.Type = er.Config.ExpectationType
-		}
-		if e.Type == "" {
-			return nil, fmt.Errorf("results[%d]: expectation_config has no type", i)
-		}
-		if c, ok := er.Config.Kwargs["column"]; ok {
-			_ = json.Unmarshal(c, &e.Column) // a non-string column (a list) leaves it table-level
-		}
-		v.Expectations = append(v.Expectations, e)
-	}
-	return v, nil
+	return nil
 }
 
 // timeLayouts are the forms GX writes run and validation times in: ISO 8601 with an offset

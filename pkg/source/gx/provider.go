@@ -168,8 +168,8 @@ func firstFew(list []string, n int) string {
 // query's model, version and time range.
 func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Query) (*trust.Evidence, error) {
 	ev := &trust.Evidence{}
-	if dim != trust.Quality {
-		return ev, nil
+	if dim != trust.Quality || strings.TrimSpace(q.Project) != "" {
+		return ev, nil // an Evidently project narrows to Evidently evidence
 	}
 	model, version := cleanVar(q.Model), cleanVar(q.Version)
 	l := p.load(ctx, q)
