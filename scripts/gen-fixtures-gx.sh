@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # gen-fixtures-gx.sh: regenerate testdata/gx/ (validation results written by real Great Expectations
 # 1.x and 0.18, the bad inputs derived from them, and each generation's expected.json with GX's own
-# numbers) with the pinned GX of python/requirements/gx.txt and gx-legacy.txt. Deterministic: a
+# numbers, expected-gx1.json and expected-gx018.json) with the pinned GX of python/requirements/gx.txt and gx-legacy.txt. Deterministic: a
 # second run changes nothing. The demo serves testdata/gx/gx1.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
