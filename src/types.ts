@@ -72,6 +72,7 @@ export enum Source {
   MLflow = 'mlflow',
   Evidently = 'evidently',
   Fairlearn = 'fairlearn',
+  GreatExpectations = 'great_expectations',
   Policy = 'policy',
 }
 
@@ -206,7 +207,8 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
     docs: `${DOCS}/docs/compliance-rules.md#trust-score`,
   },
   [QueryType.Quality]: {
-    description: 'Evidently data quality values and test results (tests failed, passed, total).',
+    description:
+      'Evidently data quality values and test results (tests failed, passed, total); Great Expectations validations (success, success percent, each expectation).',
     docs: `${DOCS}/README.md#query-types`,
   },
   [QueryType.Runs]: {
