@@ -333,6 +333,12 @@ export interface DteTrustOptions extends DataSourceJsonData {
   fairlearnArtifactPaths?: string[];
   /** Read fairness results from MLflow runs; default true. */
   fairlearnMlflow?: boolean;
+  /** Directories or files with Great Expectations validation results (docs/gx-format.md). */
+  gxPaths?: string[];
+  /** MLflow artifact directories searched for GX results (default gx). */
+  gxArtifactPaths?: string[];
+  /** Read GX results from MLflow run artifacts (default true). */
+  gxMlflow?: boolean;
 
   /** Shipped compliance rule packs evaluated (gdpr, eu-ai-act-high-risk, nist-ai-rmf); default ["gdpr"]. */
   policyPacks?: string[];

@@ -347,7 +347,7 @@ const GREAT_EXPECTATIONS: SettingSpec[] = [
     type: 'list',
     setting: 'gxPaths',
     id: 'gx-paths',
-    label: 'Result paths',
+    label: 'GX result paths',
     tooltip:
       'Directories or files with Great Expectations validation results (GX 1.x and 0.x JSON), one per line. Directories named model=<name> and version=<version> in a path name the model version.',
     placeholder: '/var/lib/evidence/gx',
@@ -356,7 +356,7 @@ const GREAT_EXPECTATIONS: SettingSpec[] = [
     type: 'switch',
     setting: 'gxMlflow',
     id: 'gx-mlflow',
-    label: 'Read from MLflow',
+    label: 'Read GX results from MLflow',
     tooltip:
       'Read GX results logged as artifacts of the runs of registered model versions. Default on (when the MLflow tracking URL is set).',
     defaultValue: true,
@@ -365,7 +365,7 @@ const GREAT_EXPECTATIONS: SettingSpec[] = [
     type: 'list',
     setting: 'gxArtifactPaths',
     id: 'gx-artifact-paths',
-    label: 'MLflow artifact dirs',
+    label: 'GX artifact dirs',
     tooltip: 'MLflow artifact directories searched (six levels deep) for GX results, one per line. Default: gx',
     placeholder: 'gx',
   },
