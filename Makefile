@@ -127,6 +127,7 @@ FUZZ_TARGETS := \
 	pkg/source/fairness:FuzzDecodeJSON \
 	pkg/source/fairness:FuzzDecodeCSV \
 	pkg/source/fairness:FuzzKeyPatterns \
+	pkg/source/gx:FuzzDecode \
 	pkg/source/mlflow:FuzzDecodeMetricsPage \
 	pkg/source/mlflow:FuzzDecodeAnswer \
 	pkg/source/mlflow:FuzzValidateRunFilter \
@@ -144,9 +145,10 @@ fuzz: ## fuzz every parser of untrusted input for FUZZTIME each (default 5m, FUZ
 
 # --- fixtures, benchmarks, demo ----------------------------------------------------------------------
 .PHONY: fixtures bench demo demo-stop
-fixtures: ## regenerate testdata from real Evidently and Fairlearn (pinned venvs)
+fixtures: ## regenerate testdata from real Evidently, Fairlearn and Great Expectations (pinned venvs)
 	scripts/gen-fixtures-evidently.sh
 	scripts/gen-fixtures-fairlearn.sh
+	scripts/gen-fixtures-gx.sh
 
 bench: ## run the benchmarks side by side and write BENCHMARKS.md
 	scripts/bench.sh > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -25,8 +25,10 @@
 #   credit-risk-classifier  MLflow: versions 1-3, alias champion -> v2, challenger -> v3;
 #                           Fairlearn (testdata/fairlearn/demo): biased, demographic parity
 #                           difference ~0.4; Evidently (testdata/evidently/current/workspace): drift
-#                           growing from the 6th daily report on
-#   churn-predictor         MLflow: versions 1-2, champion -> v1; Fairlearn: fair (~0.02)
+#                           growing from the 6th daily report on; Great Expectations
+#                           (testdata/gx/gx1, v2): the latest of three nightly validations fails
+#   churn-predictor         MLflow: versions 1-2, champion -> v1; Fairlearn: fair (~0.02); Great
+#                           Expectations (v1): every validation passes
 # The MLflow store is python/seed/seed_mlflow.py --no-bench (1,250 runs of mid 2026), seeded once
 # (about a minute) into ${DTE_CACHE:-~/.cache/dte-trust}/seed/demo-<hash>/. Every start serves
 # copies whose times are moved to the present (python/seed/shift_demo.py: the newest run, Evidently
@@ -34,7 +36,7 @@
 # relative ranges (now-7d, now-30d) and the freshness rules see recent evidence; the committed
 # fixtures are never changed.
 #
-#   scripts/demo.sh evidence DIR   write those shifted copies into DIR (evidently/, fairlearn/,
+#   scripts/demo.sh evidence DIR   write those shifted copies into DIR (evidently/, fairlearn/, gx/,
 #                                  mlflow.db); the protocol and Superset suites use it
 #
 # Environment (optional):
@@ -88,7 +90,7 @@ evidence() {
   store=$(seed)
   venv=$(scripts/venv.sh mlflow)
   "$venv/bin/python" python/seed/shift_demo.py --out "$out" --db "$store/mlflow.db" \
-    --evidently testdata/evidently/current/workspace --fairlearn testdata/fairlearn/demo >&2
+    --evidently testdata/evidently/current/workspace --fairlearn testdata/fairlearn/demo --gx testdata/gx/gx1 >&2
 }
 
 have_docker() {
@@ -184,7 +186,8 @@ settings() {
     "mlflowUrl": "$mlflow_url",
     "timeoutSeconds": 30,
     "evidentlyWorkspaces": ["$dir/evidently"],
-    "fairlearnPaths": ["$dir/fairlearn"]
+    "fairlearnPaths": ["$dir/fairlearn"],
+    "gxPaths": ["$dir/gx"]
   }
 }
 EOF

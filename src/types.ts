@@ -83,6 +83,7 @@ export enum Source {
   MLflow = 'mlflow',
   Evidently = 'evidently',
   Fairlearn = 'fairlearn',
+  GreatExpectations = 'great_expectations',
   Policy = 'policy',
 }
 
@@ -234,7 +235,8 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
     docs: `${DOCS}/docs/compliance-rules.md#freshness`,
   },
   [QueryType.Quality]: {
-    description: 'Evidently data quality values and test results (tests failed, passed, total).',
+    description:
+      'Evidently data quality values and test results (tests failed, passed, total); Great Expectations validations (success, success percent, each expectation).',
     docs: `${DOCS}/README.md#query-types`,
   },
   [QueryType.Runs]: {
@@ -359,6 +361,12 @@ export interface DteTrustOptions extends DataSourceJsonData {
   fairlearnArtifactPaths?: string[];
   /** Read fairness results from MLflow runs; default true. */
   fairlearnMlflow?: boolean;
+  /** Directories or files with Great Expectations validation results (docs/gx-format.md). */
+  gxPaths?: string[];
+  /** MLflow artifact directories searched for GX results (default gx). */
+  gxArtifactPaths?: string[];
+  /** Read GX results from MLflow run artifacts (default true). */
+  gxMlflow?: boolean;
 
   /** Shipped compliance rule packs evaluated (gdpr, eu-ai-act-high-risk, nist-ai-rmf); default ["gdpr"]. */
   policyPacks?: string[];

@@ -41,7 +41,8 @@ func settingsEngine(t *testing.T, settings map[string]any) *Engine {
 }
 
 // goldenEngine builds the engine the way the plugin does, from settings: the fake MLflow's demo
-// store, the Evidently and Fairlearn fixtures of testdata/ and the default rule pack.
+// store, the Evidently, Fairlearn and Great Expectations fixtures of testdata/ and the default
+// rule pack.
 func goldenEngine(t *testing.T) *Engine {
 	t.Helper()
 	srv := mlflowtest.New(t, mlflowtest.Demo(), mlflowtest.Options{})
@@ -50,6 +51,7 @@ func goldenEngine(t *testing.T) *Engine {
 		"mlflowUiUrl":    "http://mlflow.example:5000",
 		"evidentlyPaths": []string{"../../testdata/evidently/legacy", "../../testdata/evidently/current/workspace"},
 		"fairlearnPaths": []string{"../../testdata/fairlearn/dte", "../../testdata/fairlearn/demo"},
+		"gxPaths":        []string{"../../testdata/gx/gx1"},
 	})
 	pol, ok := e.Provider(trust.SourcePolicy).(*policy.Provider)
 	if !ok {
@@ -76,6 +78,8 @@ var goldenCases = []goldenCase{
 	{"quality_timeseries", `{"queryType":"quality","project":"churn-predictor"}`},
 	{"quality_latest", `{"queryType":"quality","format":"latest"}`},
 	{"quality_table", `{"queryType":"quality","format":"table"}`},
+	{"quality_gx_latest", `{"queryType":"quality","format":"latest","source":"great_expectations","model":"credit-risk-classifier"}`},
+	{"quality_gx_table", `{"queryType":"quality","format":"table","source":"great_expectations","metrics":["validation_success","success_percent"]}`},
 	{"fairness_timeseries", `{"queryType":"fairness","model":"credit-risk-classifier","metrics":["demographic_parity_difference","selection_rate"]}`},
 	{"fairness_latest", `{"queryType":"fairness","format":"latest"}`},
 	{"fairness_table", `{"queryType":"fairness","model":"churn-predictor","format":"table"}`},

@@ -6,12 +6,14 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/policy"
 	"github.com/dte-trust/dte-trust/pkg/source/evidently"
 	"github.com/dte-trust/dte-trust/pkg/source/fairness"
+	"github.com/dte-trust/dte-trust/pkg/source/gx"
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 // buildSources builds every source the settings configure, in dependency order: MLflow first,
-// whose runs and artifacts (trust.RunArtifacts) the Evidently and Fairlearn sources read; the
+// whose runs and artifacts (trust.RunArtifacts) the Evidently, Fairlearn and Great Expectations
+// sources read; the
 // policy source last, since it evaluates rules over the others. A source with invalid settings is
 // kept as a setup error and the others are still built.
 func (e *Engine) buildSources(ctx context.Context, s trust.Settings) {
@@ -23,6 +25,8 @@ func (e *Engine) buildSources(ctx context.Context, s trust.Settings) {
 	e.add(ev, ev == nil, err)
 	fa, err := fairness.New(ctx, s, runs)
 	e.add(fa, fa == nil, err)
+	ge, err := gx.New(ctx, s, runs)
+	e.add(ge, ge == nil, err)
 	pol, err := policy.New(ctx, s, e)
 	e.add(pol, pol == nil, err)
 }

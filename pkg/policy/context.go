@@ -111,6 +111,8 @@ var higherIsBetter = map[string]bool{
 	"accuracy": true, "balanced_accuracy": true, "precision": true, "recall": true, "f1": true,
 	"f1_score": true, "roc_auc": true, "pr_auc": true, "r2": true, "r2_score": true, "tpr": true,
 	"tnr": true, "tests_passed": true, "tests_success_rate": true, "success_rate": true,
+	// Great Expectations validation results (pkg/source/gx)
+	"validation_success": true, "expectation_success": true, "success_percent": true, "expectations_successful": true,
 }
 
 // HigherIsBetter reports whether a metric's worst value is its lowest (accuracy-like metrics and

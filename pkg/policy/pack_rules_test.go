@@ -40,7 +40,8 @@ func packFixture() *fixture {
 	}}
 	f.points = append(f.points,
 		point(trust.Fairness, "demographic_parity_ratio", 0.85, testNow.Add(-days(5)), trust.LabelSensitiveFeature, "sex"),
-		point(trust.Quality, "tests_failed", 0, testNow.Add(-days(1))))
+		point(trust.Quality, "tests_failed", 0, testNow.Add(-days(1))),
+		point(trust.Quality, "validation_success", 1, testNow.Add(-days(1)), "suite", "applications", trust.LabelDataset, "credit_applications"))
 	return f
 }
 
@@ -184,6 +185,16 @@ func TestPackRules(t *testing.T) {
 
 		{"eu-ai-act-data-tests-pass", "no failed test", nil, Pass, "tests_failed.value = 0"},
 		{"eu-ai-act-data-tests-pass", "2 failed", func(f *fixture) { setMetric(f.points, "tests_failed", 2, time.Time{}) }, Fail, "tests_failed.value = 2"},
+
+		{"eu-ai-act-data-validation-passed", "latest validation succeeded", nil, Pass, "validation_success.value = 1"},
+		{"eu-ai-act-data-validation-passed", "latest validation failed", func(f *fixture) { setMetric(f.points, "validation_success", 0, time.Time{}) }, Fail, "validation_success.value = 0"},
+		{"eu-ai-act-data-validation-passed", "one of two data assets failed", func(f *fixture) {
+			f.points = append(f.points, point(trust.Quality, "validation_success", 0, testNow.Add(-days(2)), "suite", "applications", trust.LabelDataset, "bureau_scores"))
+		}, Fail, "validation_success.value = 0"},
+		{"eu-ai-act-data-validation-passed", "an older failure, newest run succeeded", func(f *fixture) {
+			f.points = append(f.points, point(trust.Quality, "validation_success", 0, testNow.Add(-days(3)), "suite", "applications", trust.LabelDataset, "credit_applications"))
+		}, Pass, "validation_success.value = 1"},
+		{"eu-ai-act-data-validation-passed", "no GX validation", func(f *fixture) { f.points = without(f.points, "validation_success") }, Unknown, `no metric "validation_success"`},
 
 		{"eu-ai-act-post-market-plan", "referenced", nil, Pass, ""},
 		{"eu-ai-act-post-market-plan", "missing", untag("pmm_plan_ref"), Fail, "not set"},

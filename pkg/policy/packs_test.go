@@ -263,3 +263,33 @@ func TestFrontendPackNames(t *testing.T) {
 		t.Errorf("src/types.ts POLICY_PACKS %v, backend packs %v", front, back)
 	}
 }
+
+// Every rule of a shipped pack is documented: the GDPR pack's in compliance-rules.md, the others'
+// as a row of their pack's table in compliance-packs.md.
+func TestPackRulesDocumented(t *testing.T) {
+	packsDoc, err := os.ReadFile("../../docs/compliance-packs.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rulesDoc, err := os.ReadFile("../../docs/compliance-rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range Packs() {
+		if len(p.specs) == 0 {
+			t.Errorf("pack %s has no rules", p.Name)
+		}
+		for _, s := range p.specs {
+			id := s.spec.ID
+			if p.Name == PackGDPR {
+				if !strings.Contains(string(rulesDoc), "`"+id+"`") {
+					t.Errorf("gdpr rule %s is not in docs/compliance-rules.md", id)
+				}
+				continue
+			}
+			if !strings.Contains(string(packsDoc), "\n| `"+id+"` |") {
+				t.Errorf("%s rule %s has no row in docs/compliance-packs.md", p.Name, id)
+			}
+		}
+	}
+}

@@ -57,6 +57,8 @@ const (
 	SourceEvidently = "evidently"
 	SourceFairlearn = "fairlearn"
 	SourcePolicy    = "policy"
+	// SourceGreatExpectations is the Great Expectations source (validation results).
+	SourceGreatExpectations = "great_expectations"
 )
 
 // LabelOrder is the column order of label keys in latest and table frames. Keys not listed (for

@@ -82,7 +82,7 @@ type Query struct {
 	Alias       string   `json:"alias,omitempty"`   // model alias (MLflow) resolving to a version
 	Metrics     []string `json:"metrics,omitempty"` // metric names to keep; empty keeps all
 	Experiments []string `json:"experiments,omitempty"`
-	Source      string   `json:"source,omitempty"` // narrow to one upstream: mlflow|evidently|fairlearn|policy
+	Source      string   `json:"source,omitempty"` // narrow to one upstream: mlflow|evidently|fairlearn|great_expectations|policy
 
 	// accuracy and runs
 	RunFilter string   `json:"runFilter,omitempty"` // MLflow search filter, e.g. "params.model_type = 'xgb'"

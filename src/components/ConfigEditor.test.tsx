@@ -313,6 +313,22 @@ describe('ConfigEditor', () => {
     });
   });
 
+  describe('Great Expectations', () => {
+    it('stores result paths and artifact dirs as lists and MLflow reading as a boolean', async () => {
+      const { last, user } = setup(settings());
+      await user.type(screen.getByLabelText('GX result paths'), '/data/gx');
+      await user.tab();
+      expect(last().jsonData.gxPaths).toEqual(['/data/gx']);
+      await user.type(screen.getByLabelText('GX artifact dirs'), 'validations');
+      await user.tab();
+      expect(last().jsonData.gxArtifactPaths).toEqual(['validations']);
+      const fromMlflow = screen.getByLabelText('Read GX results from MLflow');
+      expect(fromMlflow).toBeChecked();
+      await user.click(fromMlflow);
+      expect(last().jsonData.gxMlflow).toBe(false);
+    });
+  });
+
   describe('Compliance', () => {
     it('stores the policy limits as numbers and the weights as an object', async () => {
       const { last, user } = setup(settings());

@@ -348,6 +348,35 @@ const FAIRLEARN: SettingSpec[] = [
   },
 ];
 
+const GREAT_EXPECTATIONS: SettingSpec[] = [
+  {
+    type: 'list',
+    setting: 'gxPaths',
+    id: 'gx-paths',
+    label: 'GX result paths',
+    tooltip:
+      'Directories or files with Great Expectations validation results (GX 1.x and 0.x JSON), one per line. Directories named model=<name> and version=<version> in a path name the model version.',
+    placeholder: '/var/lib/evidence/gx',
+  },
+  {
+    type: 'switch',
+    setting: 'gxMlflow',
+    id: 'gx-mlflow',
+    label: 'Read GX results from MLflow',
+    tooltip:
+      'Read GX results logged as artifacts of the runs of registered model versions. Default on (when the MLflow tracking URL is set).',
+    defaultValue: true,
+  },
+  {
+    type: 'list',
+    setting: 'gxArtifactPaths',
+    id: 'gx-artifact-paths',
+    label: 'GX artifact dirs',
+    tooltip: 'MLflow artifact directories searched (six levels deep) for GX results, one per line. Default: gx',
+    placeholder: 'gx',
+  },
+];
+
 const COMPLIANCE: SettingSpec[] = [
   {
     type: 'list',
@@ -442,6 +471,7 @@ export function ConfigEditor(props: SettingsEditorProps) {
       </FieldSet>
       <Section label="Evidently" settings={EVIDENTLY} />
       <Section label="Fairlearn" settings={FAIRLEARN} />
+      <Section label="Great Expectations" settings={GREAT_EXPECTATIONS} />
       <Section label="Compliance" settings={COMPLIANCE} />
     </SettingsProvider>
   );

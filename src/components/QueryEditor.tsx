@@ -81,6 +81,7 @@ const SOURCE_OPTIONS: Array<ComboboxOption<string>> = [
   { label: 'MLflow', value: Source.MLflow },
   { label: 'Evidently', value: Source.Evidently },
   { label: 'Fairlearn', value: Source.Fairlearn },
+  { label: 'Great Expectations', value: Source.GreatExpectations },
   { label: 'Policy', value: Source.Policy },
 ];
 

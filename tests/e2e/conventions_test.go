@@ -11,9 +11,10 @@ import (
 	"testing"
 )
 
-// The dashboards DESIGN.md names, by uid.
+// The dashboards DESIGN.md and issue 16 (dte-trust-quality) name, by uid.
 var wantDashboards = []string{
 	"dte-trust-overview", "dte-trust-fairness", "dte-trust-drift", "dte-trust-accuracy", "dte-trust-compliance",
+	"dte-trust-quality",
 }
 
 // TestDashboardContract checks, without Grafana, what the plugin, the provisioning and the other

@@ -139,6 +139,8 @@ func TestAlertRules(t *testing.T) {
 	expect := map[string]struct{ firing, normal string }{
 		"dte-trust-fairness-dpd": {biasedModel, healthyModel},
 		"dte-trust-drift-share":  {biasedModel, healthyModel},
+		// testdata/gx/gx1: the latest credit_applications validation fails, churn_events passes
+		"dte-trust-gx-validation-failed": {biasedModel, healthyModel},
 	}
 	for _, r := range loadRules(t) {
 		t.Run(r.UID, func(t *testing.T) {

@@ -1,0 +1,51 @@
+package gx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
+)
+
+var _ trust.OptionsProvider = (*Provider)(nil)
+
+// OptionKinds implements trust.OptionsProvider.
+func (p *Provider) OptionKinds() []string { return []string{trust.VarModels, trust.VarVersions} }
+
+// Options implements trust.OptionsProvider: the models and versions (of q.Model) of the results
+// under gxPaths. Results in MLflow runs belong to registered versions, which the MLflow source
+// lists already.
+func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]trust.Option, error) {
+	if kind != trust.VarModels && kind != trust.VarVersions {
+		return nil, fmt.Errorf("great_expectations: no %q options", kind)
+	}
+	l := &loaded{}
+	p.loadFiles(ctx, l)
+	if len(l.validations) == 0 && len(l.failed) > 0 {
+		return nil, trust.Upstream(errors.Join(l.failed...))
+	}
+	model := cleanVar(q.Model)
+	seen := map[string]bool{}
+	var values []string
+	for _, v := range l.validations {
+		value := v.Model
+		if kind == trust.VarVersions {
+			if !matchVar(v.Model, model) {
+				continue
+			}
+			value = v.Version
+		}
+		if value != "" && !seen[value] {
+			seen[value] = true
+			values = append(values, value)
+		}
+	}
+	sort.Strings(values)
+	out := make([]trust.Option, len(values))
+	for i, v := range values {
+		out[i] = trust.Option{Text: v, Value: v}
+	}
+	return out, nil
+}
