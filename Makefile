@@ -144,9 +144,10 @@ fuzz: ## fuzz every parser of untrusted input for FUZZTIME each (default 5m, FUZ
 
 # --- fixtures, benchmarks, demo ----------------------------------------------------------------------
 .PHONY: fixtures bench demo demo-stop
-fixtures: ## regenerate testdata from real Evidently and Fairlearn (pinned venvs)
+fixtures: ## regenerate testdata from real Evidently, Fairlearn and shap (pinned venvs)
 	scripts/gen-fixtures-evidently.sh
 	scripts/gen-fixtures-fairlearn.sh
+	scripts/gen-fixtures-shap.sh
 
 bench: ## run the benchmarks side by side and write BENCHMARKS.md
 	scripts/bench.sh > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
