@@ -127,6 +127,7 @@ FUZZ_TARGETS := \
 	pkg/source/fairness:FuzzDecodeJSON \
 	pkg/source/fairness:FuzzDecodeCSV \
 	pkg/source/fairness:FuzzKeyPatterns \
+	pkg/source/shap:FuzzDecodeSummary \
 	pkg/source/mlflow:FuzzDecodeMetricsPage \
 	pkg/source/mlflow:FuzzDecodeAnswer \
 	pkg/source/mlflow:FuzzValidateRunFilter \

@@ -13,6 +13,8 @@ export enum QueryType {
   Fairness = 'fairness',
   Compliance = 'compliance',
   TrustScore = 'trust_score',
+  /** SHAP summaries: mean |SHAP| per feature, feature ranks, top-feature changes. */
+  Explainability = 'explainability',
   /** Template-variable queries: the backend answers with a frame of text and value fields. */
   Variable = 'variable',
   /** Annotation queries: the backend answers with a frame of time, timeEnd, title, text and tags. */
@@ -27,6 +29,7 @@ export const QUERY_TYPES: QueryType[] = [
   QueryType.Compliance,
   QueryType.TrustScore,
   QueryType.Quality,
+  QueryType.Explainability,
   QueryType.Runs,
   QueryType.Models,
   QueryType.Variable,
@@ -73,6 +76,7 @@ export enum Source {
   Evidently = 'evidently',
   Fairlearn = 'fairlearn',
   Policy = 'policy',
+  Shap = 'shap',
 }
 
 /** The query model a panel, an alert rule or trustq sends (Go: trust.Query). */
@@ -209,6 +213,10 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
     description: 'Evidently data quality values and test results (tests failed, passed, total).',
     docs: `${DOCS}/README.md#query-types`,
   },
+  [QueryType.Explainability]: {
+    description: 'Mean |SHAP| per feature from SHAP summaries, each feature\'s rank, and whether the top feature changed.',
+    docs: `${DOCS}/docs/shap-format.md#the-explainability-query`,
+  },
   [QueryType.Runs]: {
     description: 'A table of MLflow runs with the params, metrics and tags you choose.',
     docs: `${DOCS}/README.md#query-types`,
@@ -318,6 +326,12 @@ export interface DteTrustOptions extends DataSourceJsonData {
   evidentlyMlflowMaxRuns?: number;
 
   fairlearnPaths?: string[];
+  /** Directories or files holding SHAP summaries (docs/shap-format.md). */
+  shapPaths?: string[];
+  /** MLflow artifact directories of untagged runs searched for SHAP summaries; default ["shap"]. */
+  shapArtifactPaths?: string[];
+  /** Read SHAP summaries logged to MLflow runs; default true when MLflow is configured. */
+  shapMlflow?: boolean;
   fairlearnUrls?: string[];
   /** Column mapping for CSVs with unfamiliar headers: one mapping or a list (the first whose files glob matches applies). */
   fairlearnCsvColumns?: FairlearnCsvColumns | FairlearnCsvColumns[];

@@ -36,6 +36,7 @@ func init() {
 		complianceRoute,
 		trustScoreRoute,
 		qualityRoute,
+		explainabilityRoute,
 		runsRoute,
 		modelsRoute,
 		variableRoute,

@@ -7,6 +7,7 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/source/evidently"
 	"github.com/dte-trust/dte-trust/pkg/source/fairness"
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
+	"github.com/dte-trust/dte-trust/pkg/source/shap"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -23,6 +24,8 @@ func (e *Engine) buildSources(ctx context.Context, s trust.Settings) {
 	e.add(ev, ev == nil, err)
 	fa, err := fairness.New(ctx, s, runs)
 	e.add(fa, fa == nil, err)
+	sh, err := shap.New(ctx, s, runs)
+	e.add(sh, sh == nil, err)
 	pol, err := policy.New(ctx, s, e)
 	e.add(pol, pol == nil, err)
 }

@@ -21,6 +21,8 @@ const (
 	QueryFairness   = "fairness"
 	QueryCompliance = "compliance"
 	QueryTrustScore = "trust_score"
+	// QueryExplainability serves SHAP summaries: mean |SHAP| per feature, ranks, top-feature changes.
+	QueryExplainability = "explainability"
 	// QueryVariable answers template-variable queries: a frame with text and value fields.
 	QueryVariable = "variable"
 	// QueryAnnotations answers annotation queries: a frame with time, timeEnd, title, text and tags.
