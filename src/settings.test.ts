@@ -1,4 +1,10 @@
-import { missingNamedGroups, validateCsvColumns, validateTrustScoreWeights } from './settings';
+import {
+  missingNamedGroups,
+  validateCsvColumns,
+  validatePackWeights,
+  validatePolicyPacks,
+  validateTrustScoreWeights,
+} from './settings';
 
 describe('validateTrustScoreWeights', () => {
   it('accepts known dimensions with weights >= 0, any case', () => {
@@ -13,6 +19,34 @@ describe('validateTrustScoreWeights', () => {
     [{ fairness: '2' }, /fairness must be a number >= 0/],
   ])('refuses %j', (v, message) => {
     expect(validateTrustScoreWeights(v)).toMatch(message);
+  });
+});
+
+describe('validatePackWeights', () => {
+  it('accepts shipped packs with weights >= 0, any case', () => {
+    expect(validatePackWeights({ 'EU-AI-Act-High-Risk': 2, gdpr: 0, 'nist-ai-rmf': 0.5 })).toBeUndefined();
+  });
+
+  it.each([
+    [['gdpr'], /expected an object/],
+    [{ 'iso-42001': 1 }, /unknown rule pack "iso-42001"/],
+    [{ gdpr: -1 }, /gdpr must be a number >= 0/],
+    [{ gdpr: '1' }, /gdpr must be a number >= 0/],
+  ])('refuses %j', (v, message) => {
+    expect(validatePackWeights(v)).toMatch(message);
+  });
+});
+
+describe('validatePolicyPacks', () => {
+  it('accepts shipped pack names, any case, and the empty list', () => {
+    expect(validatePolicyPacks(['gdpr', 'EU-AI-Act-High-Risk', ' nist-ai-rmf '])).toBeUndefined();
+    expect(validatePolicyPacks([])).toBeUndefined();
+  });
+
+  it('names the unknown packs', () => {
+    expect(validatePolicyPacks(['gdpr', 'iso-42001', 'soc2'])).toBe(
+      'unknown rule pack "iso-42001", "soc2": use gdpr, eu-ai-act-high-risk, nist-ai-rmf'
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { TRUST_SCORE_DIMENSIONS } from './types';
+import { POLICY_PACKS, TRUST_SCORE_DIMENSIONS } from './types';
 
 // Checks of structured datasource settings, mirroring how the Go sources decode them, so that the
 // config editor refuses a value the backend would reject (or silently ignore).
@@ -21,6 +21,30 @@ export function validateTrustScoreWeights(v: unknown): string | undefined {
     }
   }
   return undefined;
+}
+
+/** Checks packWeights: an object mapping shipped pack names to numbers >= 0. */
+export function validatePackWeights(v: unknown): string | undefined {
+  if (!isObject(v)) {
+    return 'expected an object mapping rule packs to weights, e.g. {"eu-ai-act-high-risk": 2}';
+  }
+  for (const [k, w] of Object.entries(v)) {
+    if (!(POLICY_PACKS as readonly string[]).includes(k.toLowerCase())) {
+      return `unknown rule pack "${k}": use ${POLICY_PACKS.join(', ')}`;
+    }
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) {
+      return `the weight of ${k} must be a number >= 0`;
+    }
+  }
+  return undefined;
+}
+
+/** Checks policyPacks: names of shipped packs. */
+export function validatePolicyPacks(v: string[]): string | undefined {
+  const unknown = v.filter((p) => !(POLICY_PACKS as readonly string[]).includes(p.trim().toLowerCase()));
+  return unknown.length
+    ? `unknown rule pack ${unknown.map((p) => `"${p}"`).join(', ')}: use ${POLICY_PACKS.join(', ')}`
+    : undefined;
 }
 
 const CSV_STRING_KEYS = ['files', 'sensitive_feature', 'model', 'version', 'run_id', 'dataset', 'timestamp'];

@@ -13,6 +13,8 @@ export enum QueryType {
   Fairness = 'fairness',
   Compliance = 'compliance',
   TrustScore = 'trust_score',
+  /** Per model version and evidence dimension: the newest evidence's age and whether fresh evidence is present. */
+  Freshness = 'freshness',
   /** SHAP summaries: mean |SHAP| per feature, feature ranks, top-feature changes. */
   Explainability = 'explainability',
   /** Template-variable queries: the backend answers with a frame of text and value fields. */
@@ -28,6 +30,7 @@ export const QUERY_TYPES: QueryType[] = [
   QueryType.Fairness,
   QueryType.Compliance,
   QueryType.TrustScore,
+  QueryType.Freshness,
   QueryType.Quality,
   QueryType.Explainability,
   QueryType.Runs,
@@ -68,7 +71,15 @@ export enum AnnotationKind {
   /** A fairness evaluation breached its threshold. */
   Fairness = 'fairness_fail',
   Compliance = 'compliance_fail',
+  /** Evidence of a dimension appeared for a model version, or went stale (older than staleAfter). */
+  Freshness = 'freshness',
 }
+
+/** The dimensions evidence is about (Go: policy.EvidenceDimensions); freshness queries narrow to some. */
+export const EVIDENCE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'quality'] as const;
+
+/** How old the newest evidence may be before a freshness query counts it stale (Go: trust.DefaultStaleAfter). */
+export const DEFAULT_STALE_AFTER = '30d';
 
 /** Upstreams a query can be narrowed to (Go: Query.Source). */
 export enum Source {
@@ -144,10 +155,19 @@ export interface TrustQuery extends DataQuery {
   /** compliance and trust_score: rule packs evaluated instead of the data source's policyPacks. */
   packs?: string[];
 
+  // freshness (and freshness annotations)
+  /** How old the newest evidence may be and still count as present: 30d, 12h, 1w (default 30d). */
+  staleAfter?: string;
+  /** Evidence dimensions to report (fairness, drift, accuracy, quality); empty reports every served one. */
+  dimensions?: string[];
+
   // variable and annotations
   variable?: VariableKind;
   annotation?: AnnotationKind;
 }
+
+/** The rule packs the backend ships (pkg/policy/packs.go). */
+export const POLICY_PACKS = ['gdpr', 'eu-ai-act-high-risk', 'nist-ai-rmf'] as const;
 
 /** String fields of TrustQuery that template variables are interpolated into. */
 export const STRING_FIELDS = [
@@ -162,6 +182,7 @@ export const STRING_FIELDS = [
   'path',
   'sensitiveFeature',
   'group',
+  'staleAfter',
 ] as const satisfies ReadonlyArray<keyof TrustQuery>;
 
 /** String-list fields of TrustQuery; a multi-value variable expands into several entries. */
@@ -172,6 +193,8 @@ export const LIST_FIELDS = [
   'tags',
   'orderBy',
   'rules',
+  'packs',
+  'dimensions',
 ] as const satisfies ReadonlyArray<keyof TrustQuery>;
 
 /**
@@ -208,6 +231,11 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
   [QueryType.TrustScore]: {
     description: 'One 0-100 score per model version, weighing fairness, drift, accuracy and compliance.',
     docs: `${DOCS}/docs/compliance-rules.md#trust-score`,
+  },
+  [QueryType.Freshness]: {
+    description:
+      'How old the newest fairness, drift, accuracy and quality evidence of each model version is, and whether it is fresh.',
+    docs: `${DOCS}/docs/compliance-rules.md#freshness`,
   },
   [QueryType.Quality]: {
     description: 'Evidently data quality values and test results (tests failed, passed, total).',
@@ -348,6 +376,8 @@ export interface DteTrustOptions extends DataSourceJsonData {
 
   /** Shipped compliance rule packs evaluated (gdpr, eu-ai-act-high-risk, nist-ai-rmf); default ["gdpr"]. */
   policyPacks?: string[];
+  /** Weight of each shipped pack's rules in the trust score's compliance part; default 1 each. */
+  packWeights?: Record<string, number>;
   /** Compliance rules (YAML) added to or overriding the packs' rules. */
   policyRules?: string;
   /** A YAML file of compliance rules on the Grafana server. */

@@ -21,7 +21,8 @@ func euTags() map[string]string {
 	}
 }
 
-// packSettings writes settings for a fake MLflow holding credit v3 with tags (accuracy 0.9) plus
+// packSettings writes settings for a fake MLflow holding credit v3 with tags (accuracy 0.9, training
+// and testing dataset inputs, a model card artifact) plus
 // the Evidently exports of testdata/policy (credit v3: drift share 0.5, two days old).
 func packSettings(t *testing.T, tags map[string]string) string {
 	t.Helper()
@@ -30,7 +31,10 @@ func packSettings(t *testing.T, tags map[string]string) string {
 	store := &mlflowtest.Store{
 		Experiments: []*mlflowtest.Experiment{{ID: "1", Name: "credit", Created: ms("2026-04-01T00:00:00Z")}},
 		Runs: []*mlflowtest.Run{{ID: run, Name: "train-3", ExperimentID: "1", Start: ms("2026-05-01T00:00:00Z"), End: ms("2026-05-01T01:00:00Z"),
-			History: []mlflowtest.Metric{{Key: "accuracy", Value: 0.9, Timestamp: ms("2026-05-01T01:00:00Z")}}}},
+			History:   []mlflowtest.Metric{{Key: "accuracy", Value: 0.9, Timestamp: ms("2026-05-01T01:00:00Z")}},
+			Artifacts: map[string][]byte{"docs/model_card.md": []byte("# credit v3\n")},
+			Datasets: []mlflowtest.Dataset{{Name: "loans-train", Digest: "a1", SourceType: "local", Context: "training"},
+				{Name: "loans-test", Digest: "b2", SourceType: "local", Context: "testing"}}}},
 		Models: []*mlflowtest.Model{{Name: "credit", Created: ms("2026-05-01T00:00:00Z"), Updated: ms("2026-05-01T00:00:00Z"),
 			Aliases: map[string]string{"champion": "3"}}},
 		Versions: []*mlflowtest.Version{{Model: "credit", Version: "3", Stage: "Production", RunID: run,
@@ -51,6 +55,8 @@ func TestCheckPackExitCodes(t *testing.T) {
 		"Rule packs: eu-ai-act-high-risk",
 		"PASS     error    eu-ai-act-risk-management",
 		"PASS     error    eu-ai-act-accuracy-maintained",
+		"PASS     error    eu-ai-act-data-sets-identified",
+		"PASS     warning  eu-ai-act-model-card",
 		"FAIL     warning  eu-ai-act-drift-within-tolerance",
 		"refs: EU AI Act Art. 15(1); EU AI Act Art. 15(4)",
 		"UNKNOWN  error    eu-ai-act-bias-examination", // no fairness source: not blocking without --strict
@@ -98,7 +104,7 @@ func TestCheckPackExitCodes(t *testing.T) {
 			t.Errorf("rule %s has no refs", r.ID)
 		}
 	}
-	if packs["gdpr"] != 11 || packs["eu-ai-act-high-risk"] != 21 || packs["nist-ai-rmf"] != 18 {
+	if packs["gdpr"] != 11 || packs["eu-ai-act-high-risk"] != 23 || packs["nist-ai-rmf"] != 20 {
 		t.Errorf("rules per pack %v", packs) // scoped rules (dpia, special categories, third party) do not apply
 	}
 

@@ -37,6 +37,8 @@ var equalityQueries = []struct {
 	{`{"queryType":"compliance","format":"table"}`, true},
 	{`{"queryType":"trust_score","format":"latest"}`, true},
 	{`{"queryType":"trust_score","model":"credit-risk"}`, true},
+	{`{"queryType":"freshness","format":"table","staleAfter":"7d"}`, true},
+	{`{"queryType":"freshness","model":"credit-risk"}`, true},
 	{`{"queryType":"runs","experiments":["credit-risk"],"params":["model_type"],"tags":["team"]}`, false},
 	{`{"queryType":"models"}`, false},
 	{`{"queryType":"variable","variable":"versions","model":"credit-risk"}`, false},

@@ -35,6 +35,7 @@ func init() {
 		fairnessRoute,
 		complianceRoute,
 		trustScoreRoute,
+		freshnessRoute,
 		qualityRoute,
 		explainabilityRoute,
 		runsRoute,

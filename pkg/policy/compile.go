@@ -38,9 +38,9 @@ const (
 )
 
 // newEnv declares the evaluation context (see context.go and docs/compliance-rules.md) and the
-// helper functions days() and date().
+// helper functions days(), date() and history() (history.go).
 func newEnv() (*cel.Env, error) {
-	return cel.NewEnv(
+	return cel.NewEnv(append(historyEnvOptions(),
 		cel.Variable(varModel, cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable(varEvidence, cel.MapType(cel.StringType, cel.DynType)),
 		cel.Variable(varParams, cel.MapType(cel.StringType, cel.DynType)),
@@ -76,7 +76,7 @@ func newEnv() (*cel.Env, error) {
 				return v
 			})),
 		),
-	)
+	)...)
 }
 
 // maxDays keeps days() inside the range of a duration (about 292 years).
@@ -143,6 +143,7 @@ func (c *compiler) compile(r *Rule) {
 		return
 	}
 	r.prg, r.refs, r.allEv = prg, refs, allEv
+	r.histIDs, r.histAny, r.histUses = historyRefs(checked.NativeRep())
 	r.evDim = nil
 	for _, rf := range refs {
 		if len(rf.path) >= 2 && rf.path[0] == varEvidence {
@@ -215,7 +216,8 @@ var (
 			"name": leaf, "version": leaf, "aliases": leaf, "stage": leaf, "tags": open,
 			"description": leaf, "created": leaf, "updated": leaf, "run_id": leaf, "link": leaf,
 			"registered": leaf,
-			"run":        {fields: map[string]*schemaNode{"id": leaf, "params": open, "tags": open}},
+			"run": {fields: map[string]*schemaNode{"id": leaf, "params": open, "tags": open, "user": leaf,
+				"status": leaf, "start": leaf, "end": leaf, "inputs": leaf, "artifacts": leaf}},
 		}},
 		varEvidence: {fields: map[string]*schemaNode{
 			string(trust.Fairness): dimensionNode, string(trust.Drift): dimensionNode,

@@ -32,8 +32,8 @@ const (
 func (p *Provider) Dimensions() []trust.Dimension { return []trust.Dimension{trust.Compliance} }
 
 // Collect evaluates the rules and returns, per model version and evaluation time, rule_passed per
-// rule (1 passed, 0 failed or unknown; Status ok, fail or unknown) and compliance_score (share of
-// rules passed). Time series evaluate at up to MaxSteps times across the query range; latest and
+// rule (1 passed, 0 failed or unknown; Status ok, fail or unknown), pack_score per shipped pack
+// (share of the pack's rules passed) and compliance_score (share of rules passed). Time series evaluate at up to MaxSteps times across the query range; latest and
 // table evaluate once, at the end of the range (or now).
 func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Query) (*trust.Evidence, error) {
 	if dim != trust.Compliance {
@@ -97,6 +97,9 @@ func compliancePoints(v *VersionResult, t time.Time, q *trust.Query) []trust.Poi
 			}
 			out = append(out, pt)
 		}
+	}
+	if q.WantsMetric(MetricPackScore) {
+		out = append(out, packScorePoints(v, t)...)
 	}
 	if score, ok := v.Score(); ok && q.WantsMetric(MetricComplianceScore) {
 		out = append(out, trust.Point{Time: t, Dimension: trust.Compliance, Metric: MetricComplianceScore, Value: score,
@@ -165,11 +168,17 @@ func stepTimes(start, end time.Time) []time.Time {
 }
 
 // AnnotationKinds lists the annotation kinds the policy source answers.
-func (p *Provider) AnnotationKinds() []string { return []string{trust.AnnotationCompliance} }
+func (p *Provider) AnnotationKinds() []string {
+	return []string{trust.AnnotationCompliance, trust.AnnotationFreshness}
+}
 
 // Annotations marks, across the query range, the periods in which a rule failed for a model
 // version: one region per failing stretch, from the first evaluation time it failed to the last.
+// Freshness annotations (when evidence appeared or went stale) are freshness.go's.
 func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query) ([]trust.Annotation, error) {
+	if kind == trust.AnnotationFreshness {
+		return p.freshnessAnnotations(ctx, q)
+	}
 	if kind != trust.AnnotationCompliance {
 		return nil, fmt.Errorf("policy: unknown annotation kind %q", kind)
 	}

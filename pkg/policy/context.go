@@ -18,7 +18,8 @@ import (
 //	now       timestamp: the evaluation time
 //	params    map: the rule's params
 //	model     map: name, version, registered (bool), and with registry metadata: aliases, stage,
-//	          tags, description, created, updated, run_id, run {id, params, tags}, link
+//	          tags, description, created, updated, run_id, link, and run (run_context.go: id,
+//	          params, tags, user, status, start, end, inputs, artifacts)
 //	evidence  map: fairness, drift, accuracy, quality, each present only when there is evidence:
 //	          {time, age, count, link, sources, <metric>: {value, min, max, time, age, status,
 //	           threshold, link, count, series: [{value, time, status, threshold, link, labels}]}}
@@ -44,7 +45,7 @@ func modelContext(mv *trust.ModelVersion, registered bool) map[string]any {
 		m["updated"] = mv.Updated
 	}
 	m["run_id"] = mv.RunID
-	m["run"] = map[string]any{"id": mv.RunID, "params": nonNilMap(mv.RunParams), "tags": nonNilMap(mv.RunTags)}
+	m["run"] = runContext(mv)
 	return m
 }
 

@@ -84,6 +84,11 @@ func TestComplianceDashboard(t *testing.T) {
 				if err != nil || len(ev.Points) == 0 {
 					t.Errorf("%s: %v, no points", where, err)
 				}
+			case trust.QueryFreshness:
+				ev, err := p.Freshness(context.Background(), &q)
+				if err != nil || len(ev.Points) == 0 {
+					t.Errorf("%s: %v, no points", where, err)
+				}
 			case trust.QueryAnnotations:
 				if _, err := p.Annotations(context.Background(), q.Annotation, &q); err != nil {
 					t.Errorf("%s: %v", where, err)

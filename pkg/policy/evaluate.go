@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -98,6 +99,8 @@ type subject struct {
 	registered bool
 	alias      string
 	dims       map[trust.Dimension]*dimEvidence
+	files      *runFiles     // the source run's artifacts, listed when a rule reads them
+	hist       *historyState // history() state of the current Evaluate
 }
 
 // Evaluate evaluates the enabled rules (narrowed by q.Rules) for the model versions q selects
@@ -122,10 +125,20 @@ func (p *Provider) Evaluate(ctx context.Context, q *trust.Query, times []time.Ti
 		}
 	}
 	from, to := times[0].Add(-p.window()), times[len(times)-1]
-	subjects, notices, err := p.subjects(ctx, q, p.dimsFor(rules), from, to, len(times) > 1)
+	// the rules history() asks about read evidence too, and history needs its time series
+	read, history := historyRules(book, rules)
+	subjects, notices, err := p.subjects(ctx, q, p.dimsFor(read), from, to, len(times) > 1 || history)
 	run.Notices = append(run.Notices, notices...)
 	if err != nil {
 		return run, err
+	}
+	if readsArtifacts(rules) {
+		notes := newNoticeSet()
+		p.listArtifacts(ctx, subjects, notes)
+		run.Notices = append(run.Notices, notes.list()...)
+	}
+	for _, s := range subjects {
+		s.hist = newHistoryState(book)
 	}
 	if len(subjects) == 0 {
 		run.Notices = append(run.Notices, trust.Notice{Source: trust.SourcePolicy, Location: describeSelection(q),
@@ -419,18 +432,7 @@ func ownPoints(points []trust.Point, mv trust.ModelVersion) []trust.Point {
 // evaluateSubject evaluates the rules in scope for one model version at time t.
 func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rule, t time.Time) VersionResult {
 	vr := VersionResult{Model: s.mv, Registered: s.registered, Alias: s.alias}
-	evidence := map[string]any{}
-	for d, de := range s.dims {
-		if de.err != "" {
-			continue
-		}
-		if m := dimensionContext(de.latestAt(t, p.window()), t); m != nil {
-			evidence[string(d)] = m
-		}
-	}
-	model := modelContext(&s.mv, s.registered)
-	modelVal := types.DefaultTypeAdapter.NativeToValue(model)
-	evidenceVal := types.DefaultTypeAdapter.NativeToValue(evidence)
+	env := p.envAt(s, t)
 	for _, r := range rules {
 		if !r.Scope.matchesName(s.mv.Name) {
 			continue
@@ -443,31 +445,81 @@ func (p *Provider) evaluateSubject(ctx context.Context, s *subject, rules []*Rul
 		if !r.Scope.matches(&s.mv) {
 			continue
 		}
-		params := r.Params
-		if params == nil {
-			params = map[string]any{}
-		}
-		root := map[string]any{varModel: model, varEvidence: evidence, varParams: params, varNow: t}
-		act := map[string]any{varModel: modelVal, varEvidence: evidenceVal, varParams: params, varNow: types.Timestamp{Time: t}}
-		res := RuleResult{Rule: r, Link: ruleLink(r, root, s.mv.Link)}
-		out, _, err := r.prg.ContextEval(ctx, act)
-		switch {
-		case err != nil:
-			res.Outcome, res.Reason = Unknown, p.unknownReason(r, err, root, s, t)
-			if field, value, why := malformedField(r, err, root); field != "" {
-				res.Malformed = field
-				res.Reason = fmt.Sprintf("%s = %s %s (%s)", field, value, why, err.Error())
-			}
-		case out == types.True:
-			res.Outcome, res.Reason = Pass, observed(r, root, "the expression is true")
-		case out == types.False:
-			res.Outcome, res.Reason = Fail, observed(r, root, "the expression is false")
-		default:
-			res.Outcome, res.Reason = Unknown, fmt.Sprintf("the expression returned %v (%s), not a bool", out, out.Type())
-		}
-		vr.Results = append(vr.Results, res)
+		vr.Results = append(vr.Results, p.evalRule(ctx, s, r, env, 0))
 	}
 	return vr
+}
+
+// evalEnv is the evaluation context of one model version at one time, as Go values (for reasons
+// and links) and as CEL values (built once for every rule).
+type evalEnv struct {
+	t                     time.Time
+	model, evidence       map[string]any
+	modelVal, evidenceVal ref.Val
+}
+
+// envAt builds the evaluation context of a model version at time t (kept for history() when the
+// version has history state).
+func (p *Provider) envAt(s *subject, t time.Time) *evalEnv {
+	if s.hist != nil {
+		if e := s.hist.envs[t.UnixNano()]; e != nil {
+			return e
+		}
+	}
+	evidence := map[string]any{}
+	for d, de := range s.dims {
+		if de.err != "" {
+			continue
+		}
+		if m := dimensionContext(de.latestAt(t, p.window()), t); m != nil {
+			evidence[string(d)] = m
+		}
+	}
+	model := modelContext(&s.mv, s.registered)
+	addArtifacts(model, s)
+	e := &evalEnv{t: t, model: model, evidence: evidence,
+		modelVal: types.DefaultTypeAdapter.NativeToValue(model), evidenceVal: types.DefaultTypeAdapter.NativeToValue(evidence)}
+	if s.hist != nil {
+		s.hist.envs[t.UnixNano()] = e
+	}
+	return e
+}
+
+// evalRule evaluates one rule in an evaluation context; depth counts the history() evaluations
+// this one is nested in (0 for the rule a query asked for).
+func (p *Provider) evalRule(ctx context.Context, s *subject, r *Rule, env *evalEnv, depth int) RuleResult {
+	t := env.t
+	params := r.Params
+	if params == nil {
+		params = map[string]any{}
+	}
+	hist := &historyScope{p: p, ctx: ctx, s: s, t: t, depth: depth}
+	root := map[string]any{varModel: env.model, varEvidence: env.evidence, varParams: params, varNow: t}
+	act := map[string]any{varModel: env.modelVal, varEvidence: env.evidenceVal, varParams: params, varNow: types.Timestamp{Time: t}, varHistory: hist}
+	res := RuleResult{Rule: r, Link: ruleLink(r, root, s.mv.Link)}
+	if r.Defect != "" {
+		res.Outcome, res.Reason = Unknown, r.Defect
+		return res
+	}
+	out, _, err := r.prg.ContextEval(ctx, act)
+	switch {
+	case err != nil:
+		res.Outcome, res.Reason = Unknown, p.unknownReason(r, err, root, s, t)
+		if field, value, why := malformedField(r, err, root); field != "" {
+			res.Malformed = field
+			res.Reason = fmt.Sprintf("%s = %s %s (%s)", field, value, why, err.Error())
+		} else if msg := historyProblem(err); msg != "" {
+			res.Malformed = "history()"
+			res.Reason = msg
+		}
+	case out == types.True:
+		res.Outcome, res.Reason = Pass, withHistory(observed(r, root, ""), hist.calls, "the expression is true")
+	case out == types.False:
+		res.Outcome, res.Reason = Fail, withHistory(observed(r, root, ""), hist.calls, "the expression is false")
+	default:
+		res.Outcome, res.Reason = Unknown, fmt.Sprintf("the expression returned %v (%s), not a bool", out, out.Type())
+	}
+	return res
 }
 
 // malformedNotices names, for each rule that was unknown because a field's text is not the
@@ -622,6 +674,8 @@ func (p *Provider) explainMissing(path []string, root map[string]any, s *subject
 			return fmt.Sprintf("the source run has no %q param", path[3])
 		case len(path) == 4 && path[1] == "run" && path[2] == "tags":
 			return fmt.Sprintf("the source run has no %q tag", path[3])
+		case len(path) == 3 && path[1] == "run" && runMissing(path[2], s) != "":
+			return runMissing(path[2], s)
 		}
 		return ps + " is not set for this model version"
 	case varEvidence:

@@ -55,6 +55,11 @@ func (f *fakeEvidence) Collect(ctx context.Context, dim trust.Dimension, q *trus
 type fakeCatalog struct {
 	versions []trust.ModelVersion
 	err      error
+	files    map[string]map[string][]trust.ArtifactFile // run id -> directory -> entries
+	filesErr error
+
+	mu    sync.Mutex
+	lists int // ListArtifacts calls
 }
 
 func (c *fakeCatalog) Name() string { return trust.SourceMLflow }
@@ -117,6 +122,7 @@ type fixture struct {
 	points    []trust.Point
 	noCatalog bool
 	cfg       Config
+	files     map[string]map[string][]trust.ArtifactFile // the catalog's run artifacts
 }
 
 func newFixture() *fixture {
@@ -145,7 +151,7 @@ func (f *fixture) provider() (*Provider, *fakeEvidence, error) {
 	ev := &fakeEvidence{name: "fake", dims: []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy, trust.Quality, trust.Explainability}, points: f.points}
 	host := &fakeHost{providers: []trust.Provider{ev}}
 	if !f.noCatalog {
-		host.providers = append(host.providers, &fakeCatalog{versions: []trust.ModelVersion{f.mv}})
+		host.providers = append(host.providers, &fakeCatalog{versions: []trust.ModelVersion{f.mv}, files: f.files})
 	}
 	p, err := NewFromConfig(host, f.cfg)
 	if err != nil {
@@ -179,3 +185,22 @@ func setMetric(points []trust.Point, metric string, v float64, t time.Time) {
 }
 
 func writeFile(path, text string) error { return os.WriteFile(path, []byte(text), 0o600) }
+
+// fakeArtifacts lists the artifacts of the catalog's runs (fakeCatalog.files: run id -> directory
+// -> entries); every other RunArtifacts method is unused by the policy engine.
+type fakeArtifacts struct {
+	trust.RunArtifacts
+	c *fakeCatalog
+}
+
+func (c *fakeCatalog) RunArtifacts() trust.RunArtifacts { return fakeArtifacts{c: c} }
+
+func (a fakeArtifacts) ListArtifacts(_ context.Context, runID, dir string) ([]trust.ArtifactFile, error) {
+	a.c.mu.Lock()
+	a.c.lists++
+	a.c.mu.Unlock()
+	if a.c.filesErr != nil {
+		return nil, a.c.filesErr
+	}
+	return a.c.files[runID][dir], nil
+}

@@ -27,6 +27,17 @@ func packFixture() *fixture {
 		f.mv.Tags[k] = v
 	}
 	f.mv.RunTags["mlflow.user"] = "alice"
+	f.mv.RunUser = "alice"
+	f.mv.RunStart = testNow.Add(-days(31))
+	f.mv.RunInputs = []trust.DatasetInput{
+		{Name: "loans-train", Digest: "a1", SourceType: "s3", Context: "training"},
+		{Name: "loans-test", Digest: "b2", SourceType: "s3", Context: "testing"},
+	}
+	f.files = map[string]map[string][]trust.ArtifactFile{"r1": {
+		"":      {{Path: "model", IsDir: true}, {Path: "docs", IsDir: true}, {Path: "metrics.json"}},
+		"model": {{Path: "model/MLmodel"}, {Path: "model/model.pkl"}},
+		"docs":  {{Path: "docs/Model_Card.md"}},
+	}}
 	f.points = append(f.points,
 		point(trust.Fairness, "demographic_parity_ratio", 0.85, testNow.Add(-days(5)), trust.LabelSensitiveFeature, "sex"),
 		point(trust.Quality, "tests_failed", 0, testNow.Add(-days(1))),
@@ -38,6 +49,18 @@ func setDimensionAge(f *fixture, dim trust.Dimension, age time.Duration) {
 	for i := range f.points {
 		if f.points[i].Dimension == dim {
 			f.points[i].Time = testNow.Add(-age)
+		}
+	}
+}
+
+// ratioHistory makes the fixture's demographic parity ratio a history of fairness evaluations 10
+// days apart, oldest first, the newest 5 days old.
+func ratioHistory(values ...float64) func(*fixture) {
+	return func(f *fixture) {
+		f.points = without(f.points, "demographic_parity_ratio")
+		for i, v := range values {
+			age := days(5 + 10*float64(len(values)-1-i))
+			f.points = append(f.points, point(trust.Fairness, "demographic_parity_ratio", v, testNow.Add(-age), trust.LabelSensitiveFeature, "sex"))
 		}
 	}
 }
@@ -71,6 +94,11 @@ func TestPackRules(t *testing.T) {
 
 		{"eu-ai-act-test-thresholds-predefined", "declared before the version", nil, Pass, `"2026-04-01"`},
 		{"eu-ai-act-test-thresholds-predefined", "declared after the version", tag("thresholds_declared_at", "2026-05-20"), Fail, `"2026-05-20"`},
+		{"eu-ai-act-test-thresholds-predefined", "declared after the run started, before registration", tag("thresholds_declared_at", "2026-05-01T18:00:00Z"), Fail, "model.run.start"},
+		{"eu-ai-act-test-thresholds-predefined", "run start unknown: registration counts", func(f *fixture) {
+			f.mv.RunStart = time.Time{}
+			f.mv.Tags["thresholds_declared_at"] = "2026-05-01T18:00:00Z"
+		}, Pass, "model.created"},
 		{"eu-ai-act-test-thresholds-predefined", "no declaration date", untag("thresholds_declared_at"), Fail, "not set"},
 		{"eu-ai-act-test-thresholds-predefined", "malformed date", tag("thresholds_declared_at", "spring"), Unknown, "is not a date"},
 
@@ -86,6 +114,25 @@ func TestPackRules(t *testing.T) {
 			delete(f.mv.Tags, "data_original_purpose")
 		}, Pass, ""},
 		{"eu-ai-act-data-origin", "no origin", untag("data_origin"), Fail, "data_origin not set"},
+
+		{"eu-ai-act-data-sets-identified", "training and testing inputs", nil, Pass, "model.run.inputs"},
+		{"eu-ai-act-data-sets-identified", "validation counts as evaluation", func(f *fixture) { f.mv.RunInputs[1].Context = "Validation" }, Pass, ""},
+		{"eu-ai-act-data-sets-identified", "no test set", func(f *fixture) { f.mv.RunInputs = f.mv.RunInputs[:1] }, Fail, "model.run.inputs"},
+		{"eu-ai-act-data-sets-identified", "untagged inputs", func(f *fixture) {
+			f.mv.RunInputs[0].Context, f.mv.RunInputs[1].Context = "", ""
+		}, Fail, ""},
+		{"eu-ai-act-data-sets-identified", "no dataset inputs", func(f *fixture) { f.mv.RunInputs = []trust.DatasetInput{} }, Fail, "model.run.inputs = []"},
+		{"eu-ai-act-data-sets-identified", "run not read", func(f *fixture) { f.mv.RunInputs = nil }, Unknown, "dataset inputs are not known"},
+
+		{"eu-ai-act-model-card", "docs/Model_Card.md", nil, Pass, "model.run.artifacts"},
+		{"eu-ai-act-model-card", "model_card.json at the root", func(f *fixture) {
+			f.files["r1"][""] = []trust.ArtifactFile{{Path: "model_card.json"}}
+		}, Pass, ""},
+		{"eu-ai-act-model-card", "no card", func(f *fixture) { f.files["r1"]["docs"] = nil }, Fail, "model.run.artifacts"},
+		{"eu-ai-act-model-card", "a card-like name is not a card", func(f *fixture) {
+			f.files["r1"]["docs"] = []trust.ArtifactFile{{Path: "docs/model_card_notes.txt"}}
+		}, Fail, ""},
+		{"eu-ai-act-model-card", "no source run", func(f *fixture) { f.mv.RunID = "" }, Unknown, "the model version has no source run"},
 
 		{"eu-ai-act-bias-examination", "5 days old", nil, Pass, "5d 0h"},
 		{"eu-ai-act-bias-examination", "100 days old", func(f *fixture) { setFairnessAge(f, days(100)) }, Fail, "100d 0h"},
@@ -198,6 +245,10 @@ func TestPackRules(t *testing.T) {
 		{"nist-measure-performance", "0.9 >= 0.8", nil, Pass, "0.9"},
 		{"nist-measure-performance", "0.7", func(f *fixture) { setMetric(f.points, "accuracy", 0.7, time.Time{}) }, Fail, "0.7"},
 
+		{"nist-measure-test-sets", "testing input", nil, Pass, ""},
+		{"nist-measure-test-sets", "training input only", func(f *fixture) { f.mv.RunInputs = f.mv.RunInputs[:1] }, Fail, "model.run.inputs"},
+		{"nist-measure-test-sets", "run not read", func(f *fixture) { f.mv.RunInputs = nil }, Unknown, "dataset inputs are not known"},
+
 		{"nist-measure-monitoring-live", "1 day old", nil, Pass, "1d 0h"},
 		{"nist-measure-monitoring-live", "10 days old", func(f *fixture) { setMetric(f.points, "drift_share", 0.1, testNow.Add(-days(10))) }, Fail, "10d 0h"},
 
@@ -221,9 +272,26 @@ func TestPackRules(t *testing.T) {
 		{"nist-measure-fairness-ratio", "0.7", func(f *fixture) { setMetric(f.points, "demographic_parity_ratio", 0.7, time.Time{}) }, Fail, "0.7"},
 		{"nist-measure-fairness-ratio", "not measured", func(f *fixture) { f.points = without(f.points, "demographic_parity_ratio") }, Unknown, `no metric "demographic_parity_ratio"`},
 
+		{"nist-measure-fairness-sustained-breach", "one passing evaluation", nil, Pass, `history("nist-measure-fairness-ratio", 3) = [pass]`},
+		{"nist-measure-fairness-sustained-breach", "failed in the last 3 evaluations", ratioHistory(0.7, 0.7, 0.7), Fail, "= [fail, fail, fail]"},
+		{"nist-measure-fairness-sustained-breach", "failed in the last 2 of 3", ratioHistory(0.9, 0.7, 0.7), Pass, "= [fail, fail, pass]"},
+		{"nist-measure-fairness-sustained-breach", "only 2 evaluations, both failed", ratioHistory(0.7, 0.7), Pass, "= [fail, fail]"},
+		{"nist-measure-fairness-sustained-breach", "ratio not measured", func(f *fixture) { f.points = without(f.points, "demographic_parity_ratio") }, Unknown, `no metric "demographic_parity_ratio"`},
+
 		{"nist-manage-release-decision", "approved by cro, trained by alice", nil, Pass, ""},
 		{"nist-manage-release-decision", "approved by the trainer", tag("approver", "alice"), Fail, ""},
-		{"nist-manage-release-decision", "no run user recorded", func(f *fixture) { delete(f.mv.RunTags, "mlflow.user") }, Pass, ""},
+		{"nist-manage-release-decision", "approved by the run's user", func(f *fixture) {
+			f.mv.RunUser = "carol"
+			f.mv.Tags["approver"] = "carol"
+		}, Fail, `model.run.user = "carol"`},
+		{"nist-manage-release-decision", "run user unknown, mlflow.user tag is the approver", func(f *fixture) {
+			f.mv.RunUser = ""
+			f.mv.Tags["approver"] = "alice"
+		}, Fail, ""},
+		{"nist-manage-release-decision", "no run user recorded", func(f *fixture) {
+			f.mv.RunUser = ""
+			delete(f.mv.RunTags, "mlflow.user")
+		}, Pass, ""},
 		{"nist-manage-release-decision", "pending", tag("release_decision", "pending"), Fail, `"pending"`},
 
 		{"nist-manage-residual-risk", "documented", nil, Pass, ""},

@@ -3,6 +3,8 @@ package policy
 import (
 	"context"
 	"maps"
+	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -239,5 +241,25 @@ func TestPackAndRefsOnPoints(t *testing.T) {
 				t.Errorf("%s: refs label outside table format: %v", format, l)
 			}
 		}
+	}
+}
+
+// The config editor checks policyPacks and packWeights against the frontend's POLICY_PACKS list:
+// it must name the packs the backend ships, in the same order.
+func TestFrontendPackNames(t *testing.T) {
+	ts, err := os.ReadFile("../../src/types.ts")
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := regexp.MustCompile(`export const POLICY_PACKS = \[([^\]]*)\]`).FindSubmatch(ts)
+	if list == nil {
+		t.Fatal("src/types.ts has no POLICY_PACKS list")
+	}
+	var front []string
+	for _, m := range regexp.MustCompile(`'([a-z0-9-]+)'`).FindAllSubmatch(list[1], -1) {
+		front = append(front, string(m[1]))
+	}
+	if back := PackNames(); !slices.Equal(front, back) {
+		t.Errorf("src/types.ts POLICY_PACKS %v, backend packs %v", front, back)
 	}
 }

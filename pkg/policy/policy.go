@@ -41,6 +41,10 @@ type Config struct {
 	CostLimit uint64 `json:"policyCostLimit"`
 	// TrustScoreWeights weighs the dimensions in the trust score (default 1 each).
 	TrustScoreWeights map[string]float64 `json:"trustScoreWeights"`
+	// PackWeights weighs each shipped pack's rules in the compliance part of the trust score
+	// (default 1 each; 0 leaves a pack out of it), e.g. {"eu-ai-act-high-risk": 2}. Values are
+	// read loosely so that a bad one is a notice, not an unreadable settings object.
+	PackWeights map[string]any `json:"packWeights"`
 }
 
 // Host is what the policy engine reads from: the engine's evidence collection (the same path a
@@ -81,6 +85,8 @@ type Provider struct {
 	cache    *bookCache
 	setupErr []trust.Notice // a rules file that cannot be read, unknown packs, bad trust score weights
 	weights  map[trust.Dimension]float64
+	// packWeights are the valid packWeights (pack_score.go).
+	packWeights map[string]float64
 	// Now is the clock (tests set it).
 	Now func() time.Time
 }
@@ -147,6 +153,7 @@ func NewFromConfig(host Host, cfg Config) (*Provider, error) {
 		}
 	}
 	p.weights, p.setupErr = weightsFrom(cfg.TrustScoreWeights, p.setupErr)
+	p.packWeights, p.setupErr = packWeightsFrom(cfg.PackWeights, p.setupErr)
 	if err := p.build(); err != nil {
 		return nil, err
 	}
@@ -286,6 +293,11 @@ func (p *Provider) problems(b *ruleBook) []trust.Notice {
 		out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID,
 			Message: fmt.Sprintf("broken rule (from %s) skipped: %v", r.Origin, r.Err), Warning: true})
 	}
+	for _, r := range b.rules {
+		if r.Enabled && !r.Broken() && r.Defect != "" {
+			out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.ID, Message: r.Defect, Warning: true})
+		}
+	}
 	return out
 }
 
@@ -390,6 +402,11 @@ func ValidateRules(doc string, costLimit uint64) error {
 	for _, r := range p.BrokenRules() {
 		if r.Origin == OriginSettings {
 			problems = append(problems, fmt.Sprintf("rule %s: %v", r.ID, r.Err))
+		}
+	}
+	for _, r := range p.book.rules {
+		if r.Origin == OriginSettings && r.Enabled && r.Defect != "" {
+			problems = append(problems, fmt.Sprintf("rule %s: %s", r.ID, r.Defect))
 		}
 	}
 	if len(problems) > 0 {

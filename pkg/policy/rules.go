@@ -110,11 +110,19 @@ type Rule struct {
 	Origin string `json:"origin"`
 	// Err is why the rule cannot be evaluated (YAML, CEL compile or schema error); nil when it compiles.
 	Err error `json:"-"`
+	// Defect is why a rule that compiles is still not decided: a pack rule whose override left it
+	// without refs. The rule is then unknown for every model version (never pass) and reported.
+	Defect string `json:"-"`
 
 	prg   cel.Program
 	refs  []pathRef // context paths the expression reads, for reasons, links and evidence planning
 	evDim []trust.Dimension
 	allEv bool // the expression reads evidence as a whole (e.g. evidence['x']), so fetch every dimension
+	// history() calls (history.go): the rule ids named as constants, whether some call names its
+	// rule with an expression, whether the rule calls history() at all
+	histIDs  []string
+	histAny  bool
+	histUses bool
 }
 
 // Broken reports whether the rule cannot be evaluated.
@@ -271,7 +279,7 @@ func (rs *ruleSet) apply(specs []parsedSpec, origin, pack string) {
 			}
 		}
 		r.Origin = origin
-		r.Err = nil
+		r.Err, r.Defect = nil, ""
 		if s.Title != nil {
 			r.Title = *s.Title
 		}
@@ -316,6 +324,9 @@ func (rs *ruleSet) apply(specs []parsedSpec, origin, pack string) {
 			r.Err = fmt.Errorf("the rule has no expr")
 		default:
 			r.Err = r.Scope.validate()
+		}
+		if r.Pack != "" && len(r.Refs) == 0 {
+			r.Defect = fmt.Sprintf("refs: %s leaves this rule of pack %s without refs (the article, paragraph or subcategory it evidences); the rule is unknown until refs names one", origin, r.Pack)
 		}
 	}
 }

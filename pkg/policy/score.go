@@ -88,7 +88,15 @@ func (p *Provider) Score(v *VersionResult) (TrustScore, bool) {
 		}
 		sub := VersionResult{Results: rs}
 		share, _ := sub.Score()
-		part := Part{Dimension: d, Score: 100 * share, Weight: p.weights[d], Status: worstStatus(rs)}
+		weight := p.weights[d]
+		if d == trust.Compliance {
+			if ws, ok := p.weightedShare(rs); ok {
+				share = ws
+			} else {
+				weight = 0 // every compliance rule is of a pack weighing 0: shown, not counted
+			}
+		}
+		part := Part{Dimension: d, Score: 100 * share, Weight: weight, Status: worstStatus(rs)}
 		ts.Parts = append(ts.Parts, part)
 		if part.Weight > 0 {
 			sum += part.Weight * part.Score

@@ -43,7 +43,7 @@ type Table struct {
 // rows. The other types (runs, models, variable, annotations) answer their own table's columns.
 var tidyQueryTypes = []string{
 	trust.QueryAccuracy, trust.QueryDrift, trust.QueryQuality, trust.QueryFairness,
-	trust.QueryCompliance, trust.QueryTrustScore, trust.QueryExplainability,
+	trust.QueryCompliance, trust.QueryTrustScore, trust.QueryFreshness, trust.QueryExplainability,
 }
 
 // StableLabels are the label columns every tidy answer of a query type has, whether or not the
@@ -62,6 +62,7 @@ var StableLabels = map[string][]string{
 	trust.QueryCompliance: {trust.LabelModel, trust.LabelVersion, trust.LabelSource, trust.LabelRule,
 		"pack", "reason", "refs", "severity"},
 	trust.QueryTrustScore: {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
+	trust.QueryFreshness:  {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
 	trust.QueryExplainability: {trust.LabelModel, trust.LabelVersion, trust.LabelRunID, trust.LabelSource,
 		trust.LabelDataset, trust.LabelFeature, trust.LabelSensitiveFeature, trust.LabelGroup, "output",
 		"file", "top_feature", "previous_top_feature"},

@@ -41,6 +41,7 @@ func querySeeds() [][]byte {
 func FuzzParseQuery(f *testing.F) {
 	fuzzseed.Add(f, querySeeds()...)
 	f.Add([]byte(`{"queryType":"accuracy","metrics":[" a ","$__all","*",""],"format":"table","history":false,"limit":5}`))
+	f.Add([]byte(`{"queryType":"freshness","staleAfter":"1.5d","dimensions":["fairness"," ",""]}`))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		q, err := ParseQuery(raw, QueryDrift)
 		if err != nil {
@@ -51,7 +52,10 @@ func FuzzParseQuery(f *testing.F) {
 		default:
 			t.Fatalf("format %q accepted", q.Format)
 		}
-		for _, list := range [][]string{q.Metrics, q.Experiments, q.Params, q.Tags, q.Rules} {
+		if d, err := q.StaleAfterDuration(); err != nil || d <= 0 {
+			t.Fatalf("staleAfter %q accepted as %v, %v", q.StaleAfter, d, err)
+		}
+		for _, list := range [][]string{q.Metrics, q.Experiments, q.Params, q.Tags, q.Rules, q.Dimensions} {
 			for _, s := range list {
 				if s == "" || s != strings.TrimSpace(s) || s == "$__all" || s == "*" {
 					t.Fatalf("list entry %q kept", s)

@@ -67,6 +67,14 @@ type ScoreProvider interface {
 	TrustScore(ctx context.Context, q *Query) (*Evidence, error)
 }
 
+// FreshnessProvider serves the freshness query type: per model version and evidence dimension the
+// age of the newest evidence and whether fresh evidence is present, as evidence points (the policy
+// source).
+type FreshnessProvider interface {
+	Provider
+	Freshness(ctx context.Context, q *Query) (*Evidence, error)
+}
+
 // Option is one entry of a dropdown or template variable.
 type Option struct {
 	Text  string `json:"text"`
@@ -118,7 +126,28 @@ type ModelVersion struct {
 	RunID       string
 	RunParams   map[string]string
 	RunTags     map[string]string
-	Link        string
+	// The source run's user (MLflow info.user_id), status, start and end times; empty or zero
+	// when the registry does not say.
+	RunUser   string
+	RunStatus string
+	RunStart  time.Time
+	RunEnd    time.Time
+	// RunInputs are the datasets the source run used (MLflow dataset inputs); nil when the run was
+	// not read, empty when it used none.
+	RunInputs []DatasetInput
+	Link      string
+}
+
+// DatasetInput is a dataset a run used, as MLflow's dataset inputs record it.
+type DatasetInput struct {
+	Name       string
+	Digest     string
+	SourceType string // e.g. local, s3, http, delta
+	Source     string // the source's description, often JSON with a uri
+	// Context is the dataset's role in the run (the input tag mlflow.data.context): training,
+	// validation, testing, evaluation... or "" when untagged.
+	Context string
+	Tags    map[string]string
 }
 
 // ModelCatalog lists model versions (MLflow registry).

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/grafana/grafana-plugin-sdk-go/backend/gtime"
+
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 )
 
@@ -21,6 +23,9 @@ const (
 	QueryFairness   = "fairness"
 	QueryCompliance = "compliance"
 	QueryTrustScore = "trust_score"
+	// QueryFreshness answers evidence freshness: per model version and evidence dimension the age
+	// of the newest evidence and whether evidence younger than staleAfter is present.
+	QueryFreshness = "freshness"
 	// QueryExplainability serves SHAP summaries: mean |SHAP| per feature, ranks, top-feature changes.
 	QueryExplainability = "explainability"
 	// QueryVariable answers template-variable queries: a frame with text and value fields.
@@ -60,7 +65,12 @@ const (
 	AnnotationDrift         = "drift_detected" // an Evidently report detected dataset drift
 	AnnotationFairness      = "fairness_fail"  // a fairness evaluation breached its threshold
 	AnnotationCompliance    = "compliance_fail"
+	AnnotationFreshness     = "freshness" // evidence of a dimension appeared or went stale for a model version
 )
+
+// DefaultStaleAfter is how old the newest evidence of a dimension may be before a freshness query
+// counts it stale (Query.StaleAfter).
+const DefaultStaleAfter = 30 * 24 * time.Hour
 
 // Query is the query model a panel, an alert rule or trustq sends. Common fields first, then the
 // fields of individual query types; src/types.ts mirrors it field for field.
@@ -106,6 +116,14 @@ type Query struct {
 	// instead of the data source's policyPacks; empty keeps the data source's.
 	Packs []string `json:"packs,omitempty"`
 
+	// freshness (and the freshness annotations)
+	// StaleAfter is how old the newest evidence may be and still count as present: a Go or
+	// Grafana duration (30d, 12h, 1w); default DefaultStaleAfter.
+	StaleAfter string `json:"staleAfter,omitempty"`
+	// Dimensions narrows to evidence dimensions (fairness, drift, accuracy, quality); empty keeps
+	// every dimension a configured source serves.
+	Dimensions []string `json:"dimensions,omitempty"`
+
 	// variable and annotations
 	Variable   string `json:"variable,omitempty"`
 	Annotation string `json:"annotation,omitempty"`
@@ -142,6 +160,10 @@ func ParseQuery(raw []byte, queryType string) (Query, error) {
 	if t := q.DriftShareThreshold; t != nil && !(*t >= 0 && *t <= 1) {
 		return q, fmt.Errorf("driftShareThreshold %v: use a share between 0 and 1", *t)
 	}
+	q.StaleAfter = strings.TrimSpace(q.StaleAfter)
+	if _, err := q.StaleAfterDuration(); err != nil {
+		return q, err
+	}
 	q.Raw = raw
 	q.Model = strings.TrimSpace(q.Model)
 	q.Version = strings.TrimSpace(q.Version)
@@ -153,7 +175,25 @@ func ParseQuery(raw []byte, queryType string) (Query, error) {
 	q.Tags = cleanList(q.Tags)
 	q.Rules = cleanList(q.Rules)
 	q.Packs = cleanList(q.Packs)
+	q.Dimensions = cleanList(q.Dimensions)
 	return q, nil
+}
+
+// maxStaleAfter keeps StaleAfter well inside a duration's range.
+const maxStaleAfter = 100 * 365 * 24 * time.Hour
+
+// StaleAfterDuration reads StaleAfter (DefaultStaleAfter when empty); a text that is not a
+// positive duration is an error naming the field.
+func (q *Query) StaleAfterDuration() (time.Duration, error) {
+	s := strings.TrimSpace(q.StaleAfter)
+	if s == "" {
+		return DefaultStaleAfter, nil
+	}
+	d, err := gtime.ParseDuration(s) // Grafana's own units: 90m, 12h, 30d, 2w, 1M, 1y
+	if err != nil || d <= 0 || d > maxStaleAfter {
+		return 0, fmt.Errorf("staleAfter %q: use a positive duration such as 30d, 12h or 1w", s)
+	}
+	return d, nil
 }
 
 // cleanList trims entries, drops empty ones and the values Grafana sends for an "All" variable.

@@ -3,6 +3,7 @@ package trust
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseQueryDepthLimit(t *testing.T) {
@@ -28,6 +29,30 @@ func TestParseQueryStageAndDriftShareThreshold(t *testing.T) {
 	for _, bad := range []string{`-0.1`, `1.5`} {
 		if _, err := ParseQuery([]byte(`{"queryType":"drift","driftShareThreshold":`+bad+`}`), ""); err == nil || !strings.Contains(err.Error(), "between 0 and 1") {
 			t.Errorf("driftShareThreshold %s: %v", bad, err)
+		}
+	}
+}
+
+func TestParseQueryStaleAfter(t *testing.T) {
+	for in, want := range map[string]time.Duration{
+		"": DefaultStaleAfter, "30d": 30 * 24 * time.Hour, " 36h ": 36 * time.Hour, "2w": 14 * 24 * time.Hour, "1y": 8766 * time.Hour, /* Grafana: 365.25 days */
+		"12h": 12 * time.Hour, "90m": 90 * time.Minute, "1h30m": 90 * time.Minute,
+	} {
+		q, err := ParseQuery([]byte(`{"queryType":"freshness","staleAfter":"`+in+`","dimensions":[" fairness ",""]}`), "")
+		if err != nil {
+			t.Fatalf("staleAfter %q: %v", in, err)
+		}
+		if d, err := q.StaleAfterDuration(); err != nil || d != want {
+			t.Errorf("staleAfter %q = %v, %v, want %v", in, d, err, want)
+		}
+		if len(q.Dimensions) != 1 || q.Dimensions[0] != "fairness" {
+			t.Errorf("dimensions %q", q.Dimensions)
+		}
+	}
+	for _, bad := range []string{"thirty days", "30", "-1d", "0s", "30x", "1.5d", "1000000000d", "999999999999999y"} {
+		_, err := ParseQuery([]byte(`{"queryType":"freshness","staleAfter":"`+bad+`"}`), "")
+		if err == nil || !strings.Contains(err.Error(), `staleAfter "`+bad+`": use a positive duration`) {
+			t.Errorf("staleAfter %q: %v", bad, err)
 		}
 	}
 }

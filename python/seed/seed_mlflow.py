@@ -36,7 +36,7 @@ import sqlalchemy  # noqa: E402
 from sqlalchemy import event  # noqa: E402
 
 import mlflow  # noqa: E402
-from mlflow.entities import Metric, Param, RunTag  # noqa: E402
+from mlflow.entities import Dataset, DatasetInput, InputTag, Metric, Param, RunTag  # noqa: E402
 from mlflow.tracking import MlflowClient  # noqa: E402
 
 # Base of every timestamp in the store: 2026-06-01T00:00:00Z, in milliseconds.
@@ -56,6 +56,21 @@ BENCH_HISTORY_RUNS = 1000
 BENCH_HISTORY_STEPS = 20
 BENCH_HISTORY_METRICS = ["accuracy", "f1", "roc_auc", "precision", "loss"]
 BENCH_RUNS = 10000
+
+# The tags of a model version that satisfies the eu-ai-act-high-risk and nist-ai-rmf packs
+# (docs/compliance-packs.md "Tags the packs read"); the approver differs from the run's user.
+PACK_TAGS = {
+    "intended_purpose": "churn prediction for retention offers", "risk_register_ref": "RR-12",
+    "residual_risk": "accepted", "risk_approver": "cro", "min_accuracy": "0.5",
+    "thresholds_declared_at": "2026-01-15", "declared_accuracy": "0.7", "data_origin": "CRM 2024-2026",
+    "data_original_purpose": "customer service", "data_gaps_ref": "DG-12", "bias_mitigation": "reweighing",
+    "technical_documentation_ref": "TD-12", "inference_log_uri": "s3://logs/churn", "log_retention_days": "365",
+    "instructions_for_use_ref": "IFU-12", "oversight_mode": "human-on-the-loop", "override_mechanism": "true",
+    "stop_procedure": "true", "pmm_plan_ref": "PMM-12", "monitoring_cadence_days": "7",
+    "last_review_date": "2026-11-20", "review_cadence_days": "3650", "security_assessment_ref": "SEC-12",
+    "dpia_ref": "DPIA-12", "release_decision": "approved", "approver": "cro", "rollback_version": "1",
+    "incident_channel": "#churn-incidents",
+}
 
 
 @event.listens_for(sqlalchemy.engine.Engine, "connect")
@@ -232,6 +247,19 @@ def seed(db_path, with_bench):
             tags={"training_data_date": "2026-06-30"},
         )
     client.set_registered_model_alias(MODEL2, "champion", "1")
+
+    # Rule packs (docs/compliance-packs.md): churn-predictor v1 carries every tag the
+    # eu-ai-act-high-risk and nist-ai-rmf packs read and its source run logs a training and a testing
+    # dataset input; credit-risk-classifier carries none of them (the non-compliant example).
+    for k, v in PACK_TAGS.items():
+        client.set_model_version_tag(MODEL2, "1", k, v)
+    churn_v1_run = churn_runs[10]
+    client.log_inputs(churn_v1_run, datasets=[
+        DatasetInput(Dataset(name=f"churn-{ctx}", digest=digest, source_type="local",
+                             source=json.dumps({"uri": f"/data/churn/{ctx}.parquet"})),
+                     tags=[InputTag("mlflow.data.context", ctx)])
+        for ctx, digest in (("training", "5e1c0f2a"), ("testing", "9b7d3e44"))
+    ])
     print(f"seed: registry in {time.time() - t:.1f}s", file=sys.stderr)
 
     if with_bench:

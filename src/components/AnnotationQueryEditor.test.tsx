@@ -48,3 +48,35 @@ describe('AnnotationQueryEditor', () => {
     });
   });
 });
+
+describe('AnnotationQueryEditor for evidence freshness', () => {
+  it('marks evidence appearing and going stale after a chosen time', async () => {
+    const onChange = jest.fn();
+    const user = userEvent.setup({ delay: null });
+    const datasource = { getOptions: jest.fn(async () => []) } as unknown as DataSource;
+    const { rerender } = render(
+      <AnnotationQueryEditor
+        query={{ refId: 'Anno' }}
+        datasource={datasource}
+        onChange={onChange}
+        onRunQuery={() => {}}
+      />
+    );
+    expect(screen.queryByLabelText('Stale after')).not.toBeInTheDocument();
+    await user.click(screen.getByLabelText('Events'));
+    await user.click(await screen.findByRole('option', { name: 'Evidence appeared or went stale' }));
+    const chosen: TrustQuery = onChange.mock.calls[0][0];
+    expect(chosen).toMatchObject({ queryType: QueryType.Annotations, annotation: AnnotationKind.Freshness });
+
+    rerender(
+      <AnnotationQueryEditor query={chosen} datasource={datasource} onChange={onChange} onRunQuery={() => {}} />
+    );
+    const stale = screen.getByLabelText('Stale after');
+    expect(stale).toHaveAttribute('placeholder', '30d');
+    await user.type(stale, '9');
+    expect(onChange.mock.calls[onChange.mock.calls.length - 1][0]).toMatchObject({
+      annotation: AnnotationKind.Freshness,
+      staleAfter: '9',
+    });
+  });
+});

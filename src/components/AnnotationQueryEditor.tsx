@@ -3,8 +3,8 @@ import { ComboboxOption, InlineFieldRow } from '@grafana/ui';
 import React from 'react';
 
 import type { DataSource } from '../datasource';
-import { AnnotationKind, DteTrustOptions, QueryType, TrustQuery } from '../types';
-import { ChoiceField, ModelPicker, QueryFields } from './fields/queryFields';
+import { AnnotationKind, DEFAULT_STALE_AFTER, DteTrustOptions, QueryType, TrustQuery } from '../types';
+import { asTextOrUnset, ChoiceField, InputField, ModelPicker, QueryFields } from './fields/queryFields';
 
 type Props = QueryEditorProps<DataSource, TrustQuery, DteTrustOptions> & {
   annotation?: AnnotationQuery<TrustQuery>;
@@ -19,6 +19,7 @@ export const ANNOTATION_KIND_OPTIONS: Array<ComboboxOption<AnnotationKind>> = [
   { label: 'Drift detected', value: AnnotationKind.Drift },
   { label: 'Fairness threshold breached', value: AnnotationKind.Fairness },
   { label: 'Compliance rule failed', value: AnnotationKind.Compliance },
+  { label: 'Evidence appeared or went stale', value: AnnotationKind.Freshness },
 ];
 
 /** Annotation editor: which events to mark on the time axis, optionally for one model. */
@@ -43,6 +44,20 @@ export function AnnotationQueryEditor({ query: stored, onChange, datasource }: P
         />
         <ModelPicker idPrefix="annotation" labelWidth={10} tooltip="Empty marks every model" />
       </InlineFieldRow>
+      {kind === AnnotationKind.Freshness && (
+        <InlineFieldRow>
+          <InputField
+            id="annotation-stale-after"
+            label="Stale after"
+            labelWidth={LABEL_WIDTH}
+            tooltip="Evidence goes stale when nothing newer came within this long: 30d, 12h, 1w"
+            field="staleAfter"
+            parse={asTextOrUnset}
+            placeholder={DEFAULT_STALE_AFTER}
+            width={10}
+          />
+        </InlineFieldRow>
+      )}
     </QueryFields>
   );
 }

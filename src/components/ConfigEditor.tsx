@@ -1,8 +1,14 @@
 import { FieldSet } from '@grafana/ui';
 import React from 'react';
 
-import { missingNamedGroups, validateCsvColumns, validateTrustScoreWeights } from '../settings';
-import { DteTrustOptions, MLflowAuth } from '../types';
+import {
+  missingNamedGroups,
+  validateCsvColumns,
+  validatePackWeights,
+  validatePolicyPacks,
+  validateTrustScoreWeights,
+} from '../settings';
+import { DteTrustOptions, MLflowAuth, POLICY_PACKS } from '../types';
 import { Section, SettingSpec } from './fields/Section';
 import { SettingsEditorProps, SettingsProvider } from './fields/settingsContext';
 import { HeadersEditor } from './HeadersEditor';
@@ -371,6 +377,15 @@ const FAIRLEARN: SettingSpec[] = [
 
 const COMPLIANCE: SettingSpec[] = [
   {
+    type: 'list',
+    setting: 'policyPacks',
+    id: 'policy-packs',
+    label: 'Rule packs',
+    tooltip: `Shipped rule packs evaluated, one per line: ${POLICY_PACKS.join(', ')}. Unset: gdpr. An emptied list evaluates only the rules below.`,
+    placeholder: 'gdpr',
+    check: validatePolicyPacks,
+  },
+  {
     type: 'text',
     setting: 'policyRulesFile',
     id: 'policy-rules-file',
@@ -384,7 +399,7 @@ const COMPLIANCE: SettingSpec[] = [
     id: 'policy-rules',
     label: 'Policy rules (YAML)',
     tooltip:
-      'CEL rules added to or overriding the default GDPR-minded rule pack (same id overrides); checked by the backend as you type',
+      "CEL rules added to or overriding the selected packs' rules (same id overrides); checked by the backend as you type",
     placeholder: POLICY_RULES_PLACEHOLDER,
     backendCheck: 'rules',
     rows: 10,
@@ -429,6 +444,17 @@ const COMPLIANCE: SettingSpec[] = [
     placeholder: '{"fairness": 2, "drift": 1, "accuracy": 1, "compliance": 1}',
     validate: validateTrustScoreWeights,
     rows: 3,
+  },
+  {
+    type: 'json',
+    setting: 'packWeights',
+    id: 'pack-weights',
+    label: 'Rule pack weights',
+    tooltip:
+      "JSON object weighing each rule pack's rules in the trust score's compliance part, each a number >= 0. Default 1 each.",
+    placeholder: '{"eu-ai-act-high-risk": 2, "gdpr": 1}',
+    validate: validatePackWeights,
+    rows: 2,
   },
 ];
 

@@ -423,3 +423,31 @@ describe('QueryEditor help, thresholds and checks', () => {
     expect(screen.getByLabelText('Run filter')).toHaveValue('params.a = $x');
   });
 });
+
+describe('QueryEditor for evidence freshness', () => {
+  it('narrows freshness to some dimensions with a staleness threshold, without a source', async () => {
+    const { last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
+    await user.click(screen.getByLabelText('Query type'));
+    await user.click(await screen.findByRole('option', { name: /Evidence freshness/ }));
+    expect(last().queryType).toBe(QueryType.Freshness);
+    expect(screen.getByText(QUERY_TYPE_HELP[QueryType.Freshness].description)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Source')).not.toBeInTheDocument();
+    expect(screen.getByRole('radio', { name: 'Latest' })).toBeInTheDocument();
+
+    const stale = screen.getByLabelText('Stale after');
+    expect(stale).toHaveAttribute('placeholder', '30d');
+    await user.type(stale, '7d');
+    expect(last().staleAfter).toBe('7d');
+    onRunQuery.mockClear();
+    await user.tab();
+    expect(onRunQuery).toHaveBeenCalled();
+    await user.clear(stale);
+    expect(last().staleAfter).toBeUndefined();
+
+    await user.click(screen.getByLabelText('Dimensions'));
+    await user.click(await screen.findByRole('option', { name: 'fairness' }));
+    expect(last().dimensions).toEqual(['fairness']);
+    await user.click(await screen.findByRole('option', { name: 'drift' }));
+    expect(last().dimensions).toEqual(['fairness', 'drift']);
+  });
+});

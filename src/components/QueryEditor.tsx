@@ -5,6 +5,7 @@ import {
   InlineField,
   InlineFieldRow,
   InlineSwitch,
+  MultiCombobox,
   RadioButtonGroup,
   Stack,
   Text,
@@ -16,7 +17,9 @@ import type { DataSource } from '../datasource';
 import {
   DEFAULT_DIFFERENCE_MAX,
   DEFAULT_RATIO_MIN,
+  DEFAULT_STALE_AFTER,
   DteTrustOptions,
+  EVIDENCE_DIMENSIONS,
   Format,
   QUERY_TYPE_HELP,
   QueryType,
@@ -49,6 +52,7 @@ const QUERY_TYPE_LABELS: Array<[QueryType, string]> = [
   [QueryType.Fairness, 'Fairness'],
   [QueryType.Compliance, 'Compliance'],
   [QueryType.TrustScore, 'Trust score'],
+  [QueryType.Freshness, 'Evidence freshness'],
   [QueryType.Quality, 'Data quality'],
   [QueryType.Explainability, 'Explainability'],
   [QueryType.Runs, 'Runs'],
@@ -89,7 +93,16 @@ const DIMENSION_TYPES: QueryType[] = [
   QueryType.Fairness,
   QueryType.Compliance,
   QueryType.TrustScore,
+  QueryType.Freshness,
 ];
+
+/** Dimension types computed by the policy source from the others' evidence: no source to narrow to. */
+const NO_SOURCE_TYPES: QueryType[] = [QueryType.Freshness];
+
+const EVIDENCE_DIMENSION_OPTIONS: Array<ComboboxOption<string>> = EVIDENCE_DIMENSIONS.map((d) => ({
+  label: d,
+  value: d,
+}));
 
 // Fields more than one query type shows.
 
@@ -461,6 +474,43 @@ function TrustScoreFields() {
   );
 }
 
+/** Freshness: which evidence dimensions, and how old evidence may be before it is stale. */
+function FreshnessFields() {
+  const { query, update } = useQueryFields();
+  return (
+    <InlineFieldRow>
+      <InlineField
+        label="Dimensions"
+        labelWidth={LABEL_WIDTH}
+        htmlFor="query-dimensions"
+        tooltip="Evidence dimensions to report; empty reports every dimension a configured source serves"
+      >
+        <MultiCombobox<string>
+          id="query-dimensions"
+          options={EVIDENCE_DIMENSION_OPTIONS}
+          value={(query.dimensions ?? []).map((d) => ({ label: d, value: d }))}
+          isClearable
+          placeholder="all"
+          width={40}
+          onChange={(items: Array<ComboboxOption<string>>) =>
+            update({ dimensions: items.length > 0 ? items.map((i) => i.value) : undefined })
+          }
+        />
+      </InlineField>
+      <InputField
+        id="query-stale-after"
+        label="Stale after"
+        labelWidth={12}
+        tooltip="How old the newest evidence may be and still count as present (evidence_present 1): 30d, 12h, 1w. Sets the threshold and status of evidence_age_seconds."
+        field="staleAfter"
+        parse={asTextOrUnset}
+        placeholder={DEFAULT_STALE_AFTER}
+        width={10}
+      />
+    </InlineFieldRow>
+  );
+}
+
 /** What each query type shows besides its type, format, source and model. */
 const TYPE_FIELDS: Partial<Record<QueryType, ComponentType>> = {
   [QueryType.Accuracy]: AccuracyFields,
@@ -472,6 +522,7 @@ const TYPE_FIELDS: Partial<Record<QueryType, ComponentType>> = {
   [QueryType.Explainability]: ExplainabilityFields,
   [QueryType.Compliance]: ComplianceFields,
   [QueryType.TrustScore]: TrustScoreFields,
+  [QueryType.Freshness]: FreshnessFields,
 };
 
 /** One line on what the query type returns, and where it is documented. */
@@ -523,7 +574,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource }: Props) 
             />
           </InlineField>
         )}
-        {isDimension && (
+        {isDimension && !NO_SOURCE_TYPES.includes(queryType) && (
           <InlineField label="Source" labelWidth={10} htmlFor="query-source">
             <Combobox<string>
               id="query-source"

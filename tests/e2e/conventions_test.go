@@ -95,6 +95,17 @@ func TestDashboardContract(t *testing.T) {
 					t.Errorf("variable %q has no All option", name)
 				}
 			}
+			// Panels laid out side by side never overlap (Grafana would push one down, and an edit
+			// appending a row would land inside another panel).
+			top := d.Panels
+			for i := range top {
+				for j := i + 1; j < len(top); j++ {
+					a, b := top[i].GridPos, top[j].GridPos
+					if a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H {
+						t.Errorf("panels %d %q and %d %q overlap (%+v, %+v)", top[i].ID, top[i].Title, top[j].ID, top[j].Title, a, b)
+					}
+				}
+			}
 			var style []string
 			hasVersions := false
 			for _, a := range d.Annotations.List {

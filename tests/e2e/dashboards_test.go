@@ -64,6 +64,9 @@ type panel struct {
 	Datasource  *dsRef           `json:"datasource"`
 	Targets     []map[string]any `json:"targets"`
 	Panels      []panel          `json:"panels"` // collapsed rows
+	GridPos     struct {
+		X, Y, W, H int
+	} `json:"gridPos"`
 	FieldConfig struct {
 		Defaults struct {
 			Unit       string `json:"unit"`

@@ -48,6 +48,8 @@ func TestQueryTypes(t *testing.T) {
 		{"compliance timeseries", map[string]any{"queryType": "compliance", "format": "timeseries", "metrics": []string{"compliance_score"}}, "timeseries-multi", true},
 		{"trust_score latest", map[string]any{"queryType": "trust_score", "format": "latest"}, "numeric-long", true},
 		{"trust_score timeseries", map[string]any{"queryType": "trust_score", "format": "timeseries", "metrics": []string{"trust_score"}}, "timeseries-multi", true},
+		{"freshness latest", map[string]any{"queryType": "freshness", "format": "latest", "alias": "champion"}, "numeric-long", true},
+		{"freshness timeseries", map[string]any{"queryType": "freshness", "format": "timeseries", "metrics": []string{"evidence_age_seconds"}}, "timeseries-multi", true},
 		{"variable models", map[string]any{"queryType": "variable", "variable": "models"}, "", true},
 		{"variable versions", map[string]any{"queryType": "variable", "variable": "versions", "model": biasedModel}, "", true},
 		{"variable aliases", map[string]any{"queryType": "variable", "variable": "aliases", "model": biasedModel}, "", true},
@@ -61,6 +63,7 @@ func TestQueryTypes(t *testing.T) {
 		{"annotations drift_detected", map[string]any{"queryType": "annotations", "annotation": "drift_detected"}, "", true},
 		{"annotations fairness_fail", map[string]any{"queryType": "annotations", "annotation": "fairness_fail"}, "", true},
 		{"annotations compliance_fail", map[string]any{"queryType": "annotations", "annotation": "compliance_fail"}, "", true},
+		{"annotations freshness", map[string]any{"queryType": "annotations", "annotation": "freshness", "staleAfter": "30d"}, "", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

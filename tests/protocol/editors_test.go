@@ -82,7 +82,7 @@ func TestResourceOptions(t *testing.T) {
 func TestAnnotations(t *testing.T) {
 	pc := pluginContext(t, sharedDS)
 	now := time.Now()
-	kinds := map[string]bool{"model_versions": false, "stages": false, "drift_detected": false, "fairness_fail": false, "compliance_fail": false}
+	kinds := map[string]bool{"model_versions": false, "stages": false, "drift_detected": false, "fairness_fail": false, "compliance_fail": false, "freshness": false}
 	for _, file := range dashboardFiles(t) {
 		d, err := LoadDashboard(file)
 		if err != nil {

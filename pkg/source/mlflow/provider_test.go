@@ -307,7 +307,8 @@ func TestModelsFrameAndCatalog(t *testing.T) {
 	v3 := mvs[2]
 	if v3.Version != "3" || v3.Tags["owner"] != "ml-platform" || v3.Tags["gdpr.personal_data"] != "income,age" ||
 		strings.Join(v3.Aliases, ",") != "champion" || v3.RunParams["max_depth"] != "6" || v3.RunTags["mlflow.user"] != "bob" ||
-		v3.Created.IsZero() || !strings.HasSuffix(v3.Link, "/#/models/credit-risk/versions/3") {
+		v3.Created.IsZero() || !strings.HasSuffix(v3.Link, "/#/models/credit-risk/versions/3") ||
+		v3.RunUser != "bob" || v3.RunStatus != "RUNNING" || v3.RunStart.IsZero() || v3.RunInputs == nil || len(v3.RunInputs) != 0 {
 		t.Errorf("v3 %+v", v3)
 	}
 	if mvs[1].Tags["owner"] != "risk-team" || mvs[1].Stage != "Production" {

@@ -6,7 +6,7 @@ import { SettingFieldProps, SettingRow } from './settingFields';
 import { useSettings } from './settingsContext';
 
 /** jsonData keys holding an object or a list, edited as JSON text. */
-type StructuredKey = 'fairlearnCsvColumns' | 'trustScoreWeights';
+type StructuredKey = 'fairlearnCsvColumns' | 'trustScoreWeights' | 'packWeights';
 
 export interface JsonSettingProps extends SettingFieldProps {
   setting: StructuredKey;

@@ -90,13 +90,16 @@ export function SecretSetting({ setting, multiline, ...field }: SecretSettingPro
 
 export interface ListSettingProps extends SettingFieldProps {
   setting: SettingKey<string[]>;
+  /** A problem with the list, shown under the field (the list is stored all the same). */
+  check?: (value: string[]) => string | undefined;
 }
 
 /** A list of strings (paths, URLs, names) edited one per line. */
-export function ListSetting({ setting, ...field }: ListSettingProps) {
+export function ListSetting({ setting, check, ...field }: ListSettingProps) {
   const { jsonData, setJson } = useSettings();
+  const value = jsonData[setting];
   return (
-    <SettingRow {...field}>
+    <SettingRow {...field} error={value ? check?.(value) : undefined}>
       <LinesInput
         id={field.id}
         value={jsonData[setting]}

@@ -492,7 +492,18 @@ func (s *Server) runJSON(r *Run) obj {
 	data.set("metrics", metrics)
 	data.set("params", kvs(r.Params))
 	data.set("tags", kvs(tags))
-	return obj{"info": info, "data": data, "inputs": obj{}}
+	info.set("user_id", r.User)
+	inputs := obj{}
+	var ds []obj
+	for _, d := range r.Datasets {
+		in := obj{"dataset": obj{"name": d.Name, "digest": d.Digest, "source_type": d.SourceType, "source": d.Source}}
+		if d.Context != "" {
+			in["tags"] = kvs(map[string]string{"mlflow.data.context": d.Context})
+		}
+		ds = append(ds, in)
+	}
+	inputs.set("dataset_inputs", ds)
+	return obj{"info": info, "data": data, "inputs": inputs}
 }
 
 func (s *Server) versionJSON(v *Version) obj {

@@ -36,7 +36,13 @@ type Run struct {
 	History      []Metric
 	ArtifactURI  string
 	Artifacts    map[string][]byte // artifact path -> content
+	Datasets     []Dataset         // dataset inputs (inputs.dataset_inputs)
 	Deleted      bool
+}
+
+// Dataset is one dataset input of a run; Context is written as the mlflow.data.context input tag.
+type Dataset struct {
+	Name, Digest, SourceType, Source, Context string
 }
 
 // Latest returns the latest value of each metric key, MLflow's way: the greatest (step, timestamp,

@@ -17,7 +17,7 @@ from shillelagh.exceptions import ProgrammingError
 SCHEME = "dtetrust"
 
 #: Query types whose rows are tidy evidence rows (time, dimension, metric, value, ...).
-EVIDENCE_TYPES = ("accuracy", "drift", "quality", "fairness", "compliance", "trust_score")
+EVIDENCE_TYPES = ("accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness")
 #: Query types that answer their own table's columns.
 OTHER_TYPES = ("runs", "models", "variable", "annotations")
 QUERY_TYPES = EVIDENCE_TYPES + OTHER_TYPES
@@ -42,6 +42,7 @@ FIELDS: dict[str, Kind] = {
     "variable": "str",
     "annotation": "str",
     "path": "str",
+    "staleAfter": "str",
     "metrics": "list",
     "experiments": "list",
     "params": "list",
@@ -49,6 +50,7 @@ FIELDS: dict[str, Kind] = {
     "orderBy": "list",
     "rules": "list",
     "packs": "list",
+    "dimensions": "list",
     "limit": "int",
     "history": "bool",
     "differenceMax": "float",
