@@ -76,7 +76,7 @@ export enum AnnotationKind {
 }
 
 /** The dimensions evidence is about (Go: policy.EvidenceDimensions); freshness queries narrow to some. */
-export const EVIDENCE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'quality'] as const;
+export const EVIDENCE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'quality', 'explainability'] as const;
 
 /** How old the newest evidence may be before a freshness query counts it stale (Go: trust.DefaultStaleAfter). */
 export const DEFAULT_STALE_AFTER = '30d';
@@ -158,7 +158,7 @@ export interface TrustQuery extends DataQuery {
   // freshness (and freshness annotations)
   /** How old the newest evidence may be and still count as present: 30d, 12h, 1w (default 30d). */
   staleAfter?: string;
-  /** Evidence dimensions to report (fairness, drift, accuracy, quality); empty reports every served one. */
+  /** Evidence dimensions to report (fairness, drift, accuracy, quality, explainability); empty reports every served one. */
   dimensions?: string[];
 
   // variable and annotations
@@ -234,7 +234,7 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
   },
   [QueryType.Freshness]: {
     description:
-      'How old the newest fairness, drift, accuracy and quality evidence of each model version is, and whether it is fresh.',
+      'How old the newest fairness, drift, accuracy, quality and explainability evidence of each model version is, and whether it is fresh.',
     docs: `${DOCS}/docs/compliance-rules.md#freshness`,
   },
   [QueryType.Quality]: {

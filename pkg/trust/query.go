@@ -120,7 +120,7 @@ type Query struct {
 	// StaleAfter is how old the newest evidence may be and still count as present: a Go or
 	// Grafana duration (30d, 12h, 1w); default DefaultStaleAfter.
 	StaleAfter string `json:"staleAfter,omitempty"`
-	// Dimensions narrows to evidence dimensions (fairness, drift, accuracy, quality); empty keeps
+	// Dimensions narrows to evidence dimensions (fairness, drift, accuracy, quality, explainability); empty keeps
 	// every dimension a configured source serves.
 	Dimensions []string `json:"dimensions,omitempty"`
 
