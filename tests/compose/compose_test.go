@@ -330,6 +330,7 @@ func TestComposeStack(t *testing.T) {
 	for _, v := range []struct{ env, fixture string }{
 		{"DTE_EVIDENTLY_WORKSPACE", "testdata/evidently/current/workspace"},
 		{"DTE_FAIRLEARN_PATH", "testdata/fairlearn/demo"},
+		{"DTE_SHAP_PATH", "testdata/shap/demo"},
 	} {
 		target := g.Environment[v.env]
 		m := g.mountUnder(target)
