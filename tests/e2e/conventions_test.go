@@ -11,9 +11,10 @@ import (
 	"testing"
 )
 
-// The dashboards DESIGN.md names, by uid.
+// The dashboards DESIGN.md names, by uid, and the explainability dashboard (SHAP summaries).
 var wantDashboards = []string{
 	"dte-trust-overview", "dte-trust-fairness", "dte-trust-drift", "dte-trust-accuracy", "dte-trust-compliance",
+	"dte-trust-explainability",
 }
 
 // TestDashboardContract checks, without Grafana, what the plugin, the provisioning and the other
