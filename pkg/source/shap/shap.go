@@ -64,12 +64,19 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	if len(ap) > 0 {
 		c.ArtifactPaths = ap
 	}
-	if v, ok := scalarString(raw["shapMlflow"]); ok && v != "" {
-		b, err := strconv.ParseBool(v)
+	if m := raw["shapMlflow"]; len(m) > 0 && string(m) != "null" {
+		// The config editor saves a JSON boolean; provisioning files may hold "true"/"false".
+		var b bool
+		err := json.Unmarshal(m, &b)
+		if err != nil {
+			v, _ := scalarString(m)
+			b, err = strconv.ParseBool(v)
+		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("shap: jsonData shapMlflow must be true or false"))
+		} else {
+			c.MLflow = b
 		}
-		c.MLflow = b
 	}
 	return c, errors.Join(errs...)
 }
