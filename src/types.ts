@@ -242,7 +242,8 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
     docs: `${DOCS}/README.md#query-types`,
   },
   [QueryType.Explainability]: {
-    description: 'Mean |SHAP| per feature from SHAP summaries, each feature\'s rank, and whether the top feature changed.',
+    description:
+      "Mean |SHAP| per feature from SHAP summaries, each feature's rank, and whether the top feature changed.",
     docs: `${DOCS}/docs/shap-format.md#the-explainability-query`,
   },
   [QueryType.Runs]: {

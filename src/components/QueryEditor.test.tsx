@@ -126,7 +126,10 @@ describe('QueryEditor', () => {
 
     await user.click(screen.getByLabelText('Feature'));
     await waitFor(() =>
-      expect(getOptions).toHaveBeenCalledWith(VariableKind.Features, expect.objectContaining({ model: 'credit', source: 'shap' }))
+      expect(getOptions).toHaveBeenCalledWith(
+        VariableKind.Features,
+        expect.objectContaining({ model: 'credit', source: 'shap' })
+      )
     );
   });
 
