@@ -128,6 +128,7 @@ FUZZ_TARGETS := \
 	pkg/source/fairness:FuzzDecodeCSV \
 	pkg/source/fairness:FuzzKeyPatterns \
 	pkg/source/gx:FuzzDecode \
+	pkg/source/shap:FuzzDecodeSummary \
 	pkg/source/mlflow:FuzzDecodeMetricsPage \
 	pkg/source/mlflow:FuzzDecodeAnswer \
 	pkg/source/mlflow:FuzzValidateRunFilter \
@@ -145,10 +146,11 @@ fuzz: ## fuzz every parser of untrusted input for FUZZTIME each (default 5m, FUZ
 
 # --- fixtures, benchmarks, demo ----------------------------------------------------------------------
 .PHONY: fixtures bench demo demo-stop
-fixtures: ## regenerate testdata from real Evidently, Fairlearn and Great Expectations (pinned venvs)
+fixtures: ## regenerate testdata from real Evidently, Fairlearn, Great Expectations and shap (pinned venvs)
 	scripts/gen-fixtures-evidently.sh
 	scripts/gen-fixtures-fairlearn.sh
 	scripts/gen-fixtures-gx.sh
+	scripts/gen-fixtures-shap.sh
 
 bench: ## run the benchmarks side by side and write BENCHMARKS.md
 	scripts/bench.sh > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md

@@ -39,6 +39,7 @@ DTE_MLFLOW_URL=$(MLFLOW_RUN_DIR=$run/mlflow MLFLOW_DB_SOURCE=$store/mlflow.db sc
 export DTE_MLFLOW_URL DTE_MLFLOW_UI_URL=$DTE_MLFLOW_URL DTE_VIEWERS=$viewers
 export DTE_EVIDENTLY_WORKSPACE=$root/testdata/evidently/current/workspace
 export DTE_FAIRLEARN_PATH=$root/testdata/fairlearn/demo
+export DTE_SHAP_PATH=$root/testdata/shap/demo
 go test -c -tags protocol -o "$run/protocol.test" ./tests/protocol/
 log "setup $(($(date +%s) - t)) s; MLflow at $DTE_MLFLOW_URL"
 

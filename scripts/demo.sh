@@ -29,15 +29,16 @@
 #                           (testdata/gx/gx1, v2): the latest of three nightly validations fails
 #   churn-predictor         MLflow: versions 1-2, champion -> v1; Fairlearn: fair (~0.02); Great
 #                           Expectations (v1): every validation passes
+# and SHAP summaries of both (testdata/shap/demo: credit-risk-classifier's top feature changes at v3)
 # The MLflow store is python/seed/seed_mlflow.py --no-bench (1,250 runs of mid 2026), seeded once
 # (about a minute) into ${DTE_CACHE:-~/.cache/dte-trust}/seed/demo-<hash>/. Every start serves
 # copies whose times are moved to the present (python/seed/shift_demo.py: the newest run, Evidently
-# snapshot and fairness result of each set 1-2 days old, spacing kept) from $DEMO_DIR/evidence/, so
-# relative ranges (now-7d, now-30d) and the freshness rules see recent evidence; the committed
-# fixtures are never changed.
+# snapshot, fairness result and SHAP summary of each set 1-2 days old, spacing kept) from
+# $DEMO_DIR/evidence/, so relative ranges (now-7d, now-30d) and the freshness rules see recent
+# evidence; the committed fixtures are never changed.
 #
 #   scripts/demo.sh evidence DIR   write those shifted copies into DIR (evidently/, fairlearn/, gx/,
-#                                  mlflow.db); the protocol and Superset suites use it
+#                                  shap/, mlflow.db); the protocol and Superset suites use it
 #
 # Environment (optional):
 #   DEMO_DOCKER=0       use the native demo even where Docker runs
@@ -83,14 +84,15 @@ seed() {
 }
 
 # evidence DIR: the demo evidence and the seeded MLflow store copied into DIR with their times moved
-# to the present (python/seed/shift_demo.py): DIR/evidently, DIR/fairlearn, DIR/mlflow.db.
+# to the present (python/seed/shift_demo.py): DIR/evidently, DIR/fairlearn, DIR/shap, DIR/mlflow.db.
 evidence() {
   local out=$1 store venv
   [[ -n $out ]] || die "usage: $0 evidence DIR"
   store=$(seed)
   venv=$(scripts/venv.sh mlflow)
   "$venv/bin/python" python/seed/shift_demo.py --out "$out" --db "$store/mlflow.db" \
-    --evidently testdata/evidently/current/workspace --fairlearn testdata/fairlearn/demo --gx testdata/gx/gx1 >&2
+    --evidently testdata/evidently/current/workspace --fairlearn testdata/fairlearn/demo \
+    --gx testdata/gx/gx1 --shap testdata/shap/demo >&2
 }
 
 have_docker() {
@@ -187,7 +189,8 @@ settings() {
     "timeoutSeconds": 30,
     "evidentlyWorkspaces": ["$dir/evidently"],
     "fairlearnPaths": ["$dir/fairlearn"],
-    "gxPaths": ["$dir/gx"]
+    "gxPaths": ["$dir/gx"],
+    "shapPaths": ["$dir/shap"]
   }
 }
 EOF
@@ -225,7 +228,7 @@ start_native() {
 DTE Trust native demo is up ($(($(date +%s) - t0)) s); no Grafana on this machine.
 ${superset_lines}  MLflow (seeded)  $mlflow_url
   trustq serve     $trustq_url   (bearer token in $demo/token)
-  Settings         $demo/settings.json   (MLflow, the Evidently workspace, the Fairlearn results)
+  Settings         $demo/settings.json   (MLflow, the Evidently workspace, the Fairlearn results, the SHAP summaries)
   Evidence         $demo/evidence/   (copies moved to the present at this start: newest 1-2 days old)
 Try:
   bin/trustq query --settings $demo/settings.json --query $q/fairness.json --from now-30d --to now

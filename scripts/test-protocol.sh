@@ -5,9 +5,9 @@
 # panels, every provisioned alert rule's queries, variable, annotation and resource calls and
 # health checks, over the demo evidence:
 #   - a real MLflow server with the seeded demo store (scripts/demo.sh seed, cached), on a free port
-#   - DTE_EVIDENTLY_WORKSPACE, DTE_FAIRLEARN_PATH and DTE_GX_PATH: testdata/evidently/current/workspace,
-#     testdata/fairlearn/demo and testdata/gx/gx1
-# all three as copies moved to the present (scripts/demo.sh evidence), since the suite asks with
+#   - DTE_EVIDENTLY_WORKSPACE, DTE_FAIRLEARN_PATH, DTE_GX_PATH and DTE_SHAP_PATH:
+#     testdata/evidently/current/workspace, testdata/fairlearn/demo, testdata/gx/gx1 and testdata/shap/demo
+# all four as copies moved to the present (scripts/demo.sh evidence), since the suite asks with
 # ranges relative to now (variables over the last year, the dashboards' defaults).
 # Extra arguments go to `go test`, e.g. scripts/test-protocol.sh -run TestAlertRules.
 # MLflow is stopped on exit, whatever happens; on failure its log is kept in
@@ -51,6 +51,7 @@ export DTE_MLFLOW_URL DTE_MLFLOW_UI_URL=$DTE_MLFLOW_URL
 export DTE_EVIDENTLY_WORKSPACE=$run/evidence/evidently
 export DTE_FAIRLEARN_PATH=$run/evidence/fairlearn
 export DTE_GX_PATH=$run/evidence/gx
+export DTE_SHAP_PATH=$run/evidence/shap
 export DTE_PLUGIN_BIN=$bin
 log "MLflow $DTE_MLFLOW_URL started in $(($(date +%s) - t)) s"
 

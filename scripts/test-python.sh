@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test-python.sh: test the Python packages in their cached venvs: the helper dte-trust-fairness
-# (python/dte-trust-fairness) in the venv of python/requirements/fairlearn.txt, then the Superset
+# (python/dte-trust-fairness) in the venv of python/requirements/fairlearn.txt, the helper
+# dte-trust-shap (python/dte-trust-shap) in the venv of shap.txt, then the Superset
 # connector dte-trust-superset (python/dte-trust-superset) in the venv of superset.txt. Each is
 # installed editable, then mypy (strict) and pytest run. Extra arguments go to both pytest runs.
 set -euo pipefail
@@ -28,5 +29,6 @@ test_package() {
 }
 
 test_package "$("$root/scripts/venv.sh" fairlearn)" "$root/python/dte-trust-fairness" --no-build-isolation "$@"
+test_package "$("$root/scripts/venv.sh" shap)" "$root/python/dte-trust-shap" --no-build-isolation "$@"
 # Superset's venv has an old setuptools and no wheel: build in isolation (setuptools from the index).
 test_package "$("$root/scripts/venv.sh" superset)" "$root/python/dte-trust-superset" "" "$@"

@@ -15,6 +15,8 @@ export enum QueryType {
   TrustScore = 'trust_score',
   /** Per model version and evidence dimension: the newest evidence's age and whether fresh evidence is present. */
   Freshness = 'freshness',
+  /** SHAP summaries: mean |SHAP| per feature, feature ranks, top-feature changes. */
+  Explainability = 'explainability',
   /** Template-variable queries: the backend answers with a frame of text and value fields. */
   Variable = 'variable',
   /** Annotation queries: the backend answers with a frame of time, timeEnd, title, text and tags. */
@@ -30,6 +32,7 @@ export const QUERY_TYPES: QueryType[] = [
   QueryType.TrustScore,
   QueryType.Freshness,
   QueryType.Quality,
+  QueryType.Explainability,
   QueryType.Runs,
   QueryType.Models,
   QueryType.Variable,
@@ -73,7 +76,7 @@ export enum AnnotationKind {
 }
 
 /** The dimensions evidence is about (Go: policy.EvidenceDimensions); freshness queries narrow to some. */
-export const EVIDENCE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'quality'] as const;
+export const EVIDENCE_DIMENSIONS = ['fairness', 'drift', 'accuracy', 'quality', 'explainability'] as const;
 
 /** How old the newest evidence may be before a freshness query counts it stale (Go: trust.DefaultStaleAfter). */
 export const DEFAULT_STALE_AFTER = '30d';
@@ -85,6 +88,7 @@ export enum Source {
   Fairlearn = 'fairlearn',
   GreatExpectations = 'great_expectations',
   Policy = 'policy',
+  Shap = 'shap',
 }
 
 /** The query model a panel, an alert rule or trustq sends (Go: trust.Query). */
@@ -155,7 +159,7 @@ export interface TrustQuery extends DataQuery {
   // freshness (and freshness annotations)
   /** How old the newest evidence may be and still count as present: 30d, 12h, 1w (default 30d). */
   staleAfter?: string;
-  /** Evidence dimensions to report (fairness, drift, accuracy, quality); empty reports every served one. */
+  /** Evidence dimensions to report (fairness, drift, accuracy, quality, explainability); empty reports every served one. */
   dimensions?: string[];
 
   // variable and annotations
@@ -231,13 +235,18 @@ export const QUERY_TYPE_HELP: Record<QueryType, { description: string; docs: str
   },
   [QueryType.Freshness]: {
     description:
-      'How old the newest fairness, drift, accuracy and quality evidence of each model version is, and whether it is fresh.',
+      'How old the newest fairness, drift, accuracy, quality and explainability evidence of each model version is, and whether it is fresh.',
     docs: `${DOCS}/docs/compliance-rules.md#freshness`,
   },
   [QueryType.Quality]: {
     description:
       'Evidently data quality values and test results (tests failed, passed, total); Great Expectations validations (success, success percent, each expectation).',
     docs: `${DOCS}/README.md#query-types`,
+  },
+  [QueryType.Explainability]: {
+    description:
+      "Mean |SHAP| per feature from SHAP summaries, each feature's rank, and whether the top feature changed.",
+    docs: `${DOCS}/docs/shap-format.md#the-explainability-query`,
   },
   [QueryType.Runs]: {
     description: 'A table of MLflow runs with the params, metrics and tags you choose.',
@@ -348,6 +357,12 @@ export interface DteTrustOptions extends DataSourceJsonData {
   evidentlyMlflowMaxRuns?: number;
 
   fairlearnPaths?: string[];
+  /** Directories or files holding SHAP summaries (docs/shap-format.md). */
+  shapPaths?: string[];
+  /** MLflow artifact directories of untagged runs searched for SHAP summaries; default ["shap"]. */
+  shapArtifactPaths?: string[];
+  /** Read SHAP summaries logged to MLflow runs; default true when MLflow is configured. */
+  shapMlflow?: boolean;
   fairlearnUrls?: string[];
   /** Column mapping for CSVs with unfamiliar headers: one mapping or a list (the first whose files glob matches applies). */
   fairlearnCsvColumns?: FairlearnCsvColumns | FairlearnCsvColumns[];

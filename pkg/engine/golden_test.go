@@ -52,6 +52,7 @@ func goldenEngine(t *testing.T) *Engine {
 		"evidentlyPaths": []string{"../../testdata/evidently/legacy", "../../testdata/evidently/current/workspace"},
 		"fairlearnPaths": []string{"../../testdata/fairlearn/dte", "../../testdata/fairlearn/demo"},
 		"gxPaths":        []string{"../../testdata/gx/gx1"},
+		"shapPaths":      []string{"../../testdata/shap/docs"},
 	})
 	pol, ok := e.Provider(trust.SourcePolicy).(*policy.Provider)
 	if !ok {
@@ -84,6 +85,8 @@ var goldenCases = []goldenCase{
 	{"fairness_latest", `{"queryType":"fairness","format":"latest"}`},
 	{"fairness_table", `{"queryType":"fairness","model":"churn-predictor","format":"table"}`},
 	{"fairness_group_latest", `{"queryType":"fairness","format":"latest","sensitiveFeature":"sex","metrics":["selection_rate"]}`},
+	{"explainability_latest", `{"queryType":"explainability","format":"latest","model":"credit-risk-classifier"}`},
+	{"explainability_table", `{"queryType":"explainability","format":"table","model":"credit-risk-classifier","metrics":["top_feature_changed"]}`},
 	{"compliance_timeseries", `{"queryType":"compliance","model":"credit-risk","metrics":["compliance_score"]}`},
 	{"compliance_latest", `{"queryType":"compliance","format":"latest"}`},
 	{"compliance_table", `{"queryType":"compliance","model":"churn","format":"table"}`},

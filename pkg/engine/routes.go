@@ -37,6 +37,7 @@ func init() {
 		trustScoreRoute,
 		freshnessRoute,
 		qualityRoute,
+		explainabilityRoute,
 		runsRoute,
 		modelsRoute,
 		variableRoute,

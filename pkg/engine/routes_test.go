@@ -70,7 +70,7 @@ func point(dim trust.Dimension, metric string, v float64) trust.Point {
 // registration lists each once, in the editor's order.
 func TestEveryQueryTypeIsRouted(t *testing.T) {
 	want := []string{trust.QueryAccuracy, trust.QueryDrift, trust.QueryFairness, trust.QueryCompliance, trust.QueryTrustScore,
-		trust.QueryFreshness, trust.QueryQuality, trust.QueryRuns, trust.QueryModels, trust.QueryVariable, trust.QueryAnnotations}
+		trust.QueryFreshness, trust.QueryQuality, trust.QueryExplainability, trust.QueryRuns, trust.QueryModels, trust.QueryVariable, trust.QueryAnnotations}
 	if got := QueryTypes(); !slices.Equal(got, want) {
 		t.Fatalf("QueryTypes() = %v, want %v", got, want)
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/source/fairness"
 	"github.com/dte-trust/dte-trust/pkg/source/gx"
 	"github.com/dte-trust/dte-trust/pkg/source/mlflow"
+	"github.com/dte-trust/dte-trust/pkg/source/shap"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -27,6 +28,8 @@ func (e *Engine) buildSources(ctx context.Context, s trust.Settings) {
 	e.add(fa, fa == nil, err)
 	ge, err := gx.New(ctx, s, runs)
 	e.add(ge, ge == nil, err)
+	sh, err := shap.New(ctx, s, runs)
+	e.add(sh, sh == nil, err)
 	pol, err := policy.New(ctx, s, e)
 	e.add(pol, pol == nil, err)
 }

@@ -27,7 +27,7 @@ import (
 const DefaultCostLimit = 1_000_000
 
 // EvidenceDimensions are the dimensions the evaluation context carries under `evidence`.
-var EvidenceDimensions = []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy, trust.Quality}
+var EvidenceDimensions = []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy, trust.Quality, trust.Explainability}
 
 // Context variables.
 const (
@@ -222,6 +222,7 @@ var (
 		varEvidence: {fields: map[string]*schemaNode{
 			string(trust.Fairness): dimensionNode, string(trust.Drift): dimensionNode,
 			string(trust.Accuracy): dimensionNode, string(trust.Quality): dimensionNode,
+			string(trust.Explainability): dimensionNode,
 		}},
 		varParams: open,
 		varNow:    leaf,

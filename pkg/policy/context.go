@@ -20,7 +20,7 @@ import (
 //	model     map: name, version, registered (bool), and with registry metadata: aliases, stage,
 //	          tags, description, created, updated, run_id, link, and run (run_context.go: id,
 //	          params, tags, user, status, start, end, inputs, artifacts)
-//	evidence  map: fairness, drift, accuracy, quality, each present only when there is evidence:
+//	evidence  map: fairness, drift, accuracy, quality, explainability, each present only when there is evidence:
 //	          {time, age, count, link, sources, <metric>: {value, min, max, time, age, status,
 //	           threshold, link, count, series: [{value, time, status, threshold, link, labels}]}}
 

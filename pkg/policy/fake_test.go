@@ -148,7 +148,7 @@ func newFixture() *fixture {
 }
 
 func (f *fixture) provider() (*Provider, *fakeEvidence, error) {
-	ev := &fakeEvidence{name: "fake", dims: []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy, trust.Quality}, points: f.points}
+	ev := &fakeEvidence{name: "fake", dims: []trust.Dimension{trust.Fairness, trust.Drift, trust.Accuracy, trust.Quality, trust.Explainability}, points: f.points}
 	host := &fakeHost{providers: []trust.Provider{ev}}
 	if !f.noCatalog {
 		host.providers = append(host.providers, &fakeCatalog{versions: []trust.ModelVersion{f.mv}, files: f.files})

@@ -11,7 +11,7 @@ import (
 )
 
 // Metric names of the freshness query type. Their points carry the dimension of the evidence
-// they are about (fairness, drift, accuracy, quality), so frames label them dimension=fairness.
+// they are about (fairness, drift, accuracy, quality, explainability), so frames label them dimension=fairness.
 const (
 	// MetricEvidenceAge is the age in seconds of the newest evidence of a dimension for a model
 	// version at the evaluation time; absent when there is none within policyEvidenceDays.
@@ -119,7 +119,7 @@ func (p *Provider) freshnessDims(names []string) ([]trust.Dimension, []trust.Not
 		switch {
 		case !slices.Contains(EvidenceDimensions, d):
 			notes = append(notes, trust.Notice{Source: trust.SourcePolicy, Location: "dimensions", Warning: true,
-				Message: fmt.Sprintf("%q is not an evidence dimension (use fairness, drift, accuracy or quality): the others are reported", n)})
+				Message: fmt.Sprintf("%q is not an evidence dimension (use fairness, drift, accuracy, quality or explainability): the others are reported", n)})
 		case !served[d]:
 			notes = append(notes, trust.Notice{Source: trust.SourcePolicy, Location: "dimensions", Warning: true,
 				Message: fmt.Sprintf("no configured source serves %s evidence", d)})

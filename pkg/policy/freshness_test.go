@@ -30,7 +30,7 @@ func freshnessOf(t *testing.T, f *fixture, q *trust.Query) (map[string]trust.Poi
 }
 
 func TestFreshnessLatest(t *testing.T) {
-	// fixture: fairness 5 days old, drift 1 day, accuracy 30 days, no quality evidence
+	// fixture: fairness 5 days old, drift 1 day, accuracy 30 days, no quality or explainability evidence
 	tests := []struct {
 		stale string
 		want  map[string][2]any // dimension/metric -> value, status
@@ -40,7 +40,7 @@ func TestFreshnessLatest(t *testing.T) {
 			"drift/evidence_age_seconds": {86400.0, trust.StatusOK}, "drift/evidence_present": {1.0, trust.StatusOK},
 			// exactly staleAfter (the default 30 days) old still counts as present
 			"accuracy/evidence_age_seconds": {30 * 86400.0, trust.StatusOK}, "accuracy/evidence_present": {1.0, trust.StatusOK},
-			"quality/evidence_present": {0.0, trust.StatusFail},
+			"quality/evidence_present": {0.0, trust.StatusFail}, "explainability/evidence_present": {0.0, trust.StatusFail},
 		}},
 		{"7d", map[string][2]any{
 			"fairness/evidence_present":     {1.0, trust.StatusOK},
@@ -70,11 +70,13 @@ func TestFreshnessLatest(t *testing.T) {
 					t.Errorf("%s at %s, want the evaluation time", k, pt.Time)
 				}
 			}
-			if _, ok := got["quality/evidence_age_seconds"]; ok {
-				t.Error("an age without evidence")
+			for _, d := range []string{"quality", "explainability"} {
+				if _, ok := got[d+"/evidence_age_seconds"]; ok {
+					t.Errorf("an age without %s evidence", d)
+				}
 			}
-			if len(ev.Points) != 7 {
-				t.Errorf("%d points, want an age and a presence for 3 dimensions and a presence for quality", len(ev.Points))
+			if len(ev.Points) != 8 {
+				t.Errorf("%d points, want an age and a presence for 3 dimensions and a presence for quality and explainability", len(ev.Points))
 			}
 		})
 	}
@@ -136,7 +138,7 @@ func TestFreshnessReadError(t *testing.T) {
 			t.Errorf("drift point %+v despite the read error", pt)
 		}
 	}
-	if len(out.Points) != 5 || len(out.Notices) == 0 || !strings.Contains(out.Notices[0].String(), "drift evidence: evidently: /reports: permission denied") {
+	if len(out.Points) != 6 || len(out.Notices) == 0 || !strings.Contains(out.Notices[0].String(), "drift evidence: evidently: /reports: permission denied") {
 		t.Errorf("%d points, notices %v", len(out.Points), out.Notices)
 	}
 }

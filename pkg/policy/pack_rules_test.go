@@ -41,8 +41,17 @@ func packFixture() *fixture {
 	f.points = append(f.points,
 		point(trust.Fairness, "demographic_parity_ratio", 0.85, testNow.Add(-days(5)), trust.LabelSensitiveFeature, "sex"),
 		point(trust.Quality, "tests_failed", 0, testNow.Add(-days(1))),
-		point(trust.Quality, "validation_success", 1, testNow.Add(-days(1)), "suite", "applications", trust.LabelDataset, "credit_applications"))
+		point(trust.Quality, "validation_success", 1, testNow.Add(-days(1)), "suite", "applications", trust.LabelDataset, "credit_applications"),
+		point(trust.Explainability, "mean_abs_shap", 0.42, testNow.Add(-days(20)), trust.LabelFeature, "income"))
 	return f
+}
+
+func setDimensionAge(f *fixture, dim trust.Dimension, age time.Duration) {
+	for i := range f.points {
+		if f.points[i].Dimension == dim {
+			f.points[i].Time = testNow.Add(-age)
+		}
+	}
 }
 
 // ratioHistory makes the fixture's demographic parity ratio a history of fairness evaluations 10
@@ -208,6 +217,11 @@ func TestPackRules(t *testing.T) {
 		{"eu-ai-act-post-market-drift", "malformed cadence", tag("monitoring_cadence_days", "weekly"), Unknown, "is not a number of days"},
 
 		{"eu-ai-act-post-market-fairness", "5 days old, default 30", nil, Pass, "5d 0h"},
+		{"eu-ai-act-explanations-present", "explained 20 days ago", nil, Pass, "20d 0h"},
+		{"eu-ai-act-explanations-present", "explained 200 days ago", func(f *fixture) { setDimensionAge(f, trust.Explainability, days(200)) }, Fail, "200d 0h"},
+		{"eu-ai-act-explanations-present", "never explained", func(f *fixture) { f.points = without(f.points, "mean_abs_shap") }, Fail, "explainability"},
+		{"nist-measure-explained", "explained", nil, Pass, "count = 1"},
+		{"nist-measure-explained", "never explained", func(f *fixture) { f.points = without(f.points, "mean_abs_shap") }, Fail, "explainability"},
 		{"eu-ai-act-post-market-fairness", "5 days old, cadence 3", tag("fairness_monitoring_cadence_days", "3"), Fail, `"3"`},
 
 		{"nist-govern-inventory", "owner, purpose, risk level", nil, Pass, ""},

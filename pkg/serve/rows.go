@@ -43,7 +43,7 @@ type Table struct {
 // rows. The other types (runs, models, variable, annotations) answer their own table's columns.
 var tidyQueryTypes = []string{
 	trust.QueryAccuracy, trust.QueryDrift, trust.QueryQuality, trust.QueryFairness,
-	trust.QueryCompliance, trust.QueryTrustScore, trust.QueryFreshness,
+	trust.QueryCompliance, trust.QueryTrustScore, trust.QueryFreshness, trust.QueryExplainability,
 }
 
 // StableLabels are the label columns every tidy answer of a query type has, whether or not the
@@ -63,6 +63,9 @@ var StableLabels = map[string][]string{
 		"pack", "reason", "refs", "severity"},
 	trust.QueryTrustScore: {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
 	trust.QueryFreshness:  {trust.LabelModel, trust.LabelVersion, trust.LabelSource},
+	trust.QueryExplainability: {trust.LabelModel, trust.LabelVersion, trust.LabelRunID, trust.LabelSource,
+		trust.LabelDataset, trust.LabelFeature, trust.LabelSensitiveFeature, trust.LabelGroup, "output",
+		"file", "top_feature", "previous_top_feature"},
 }
 
 // Rows converts the frames answering a query of type queryType: Tidy for the evidence query types,

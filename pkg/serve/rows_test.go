@@ -197,7 +197,7 @@ func TestTidyStableLabels(t *testing.T) {
 
 func TestRowsDispatch(t *testing.T) {
 	f := frames.Latest(driftPoints())
-	for _, qt := range []string{"accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness"} {
+	for _, qt := range []string{"accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness", "explainability"} {
 		if got := Rows(qt, f); !reflect.DeepEqual(got, Tidy(f, StableLabels[qt]...)) {
 			t.Errorf("%s is not answered as tidy rows", qt)
 		}

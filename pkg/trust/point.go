@@ -13,13 +13,15 @@ import (
 // Dimension is one of the trust dimensions a point belongs to.
 type Dimension string
 
-// Dimensions. Quality holds Evidently data-quality and test results.
+// Dimensions. Quality holds Evidently data-quality and test results; Explainability holds SHAP
+// feature attributions.
 const (
-	Fairness   Dimension = "fairness"
-	Drift      Dimension = "drift"
-	Accuracy   Dimension = "accuracy"
-	Compliance Dimension = "compliance"
-	Quality    Dimension = "quality"
+	Fairness       Dimension = "fairness"
+	Drift          Dimension = "drift"
+	Accuracy       Dimension = "accuracy"
+	Compliance     Dimension = "compliance"
+	Quality        Dimension = "quality"
+	Explainability Dimension = "explainability"
 )
 
 // Status is the outcome of comparing a point with its threshold.
@@ -59,6 +61,7 @@ const (
 	SourcePolicy    = "policy"
 	// SourceGreatExpectations is the Great Expectations source (validation results).
 	SourceGreatExpectations = "great_expectations"
+	SourceShap              = "shap"
 )
 
 // LabelOrder is the column order of label keys in latest and table frames. Keys not listed (for

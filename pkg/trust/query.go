@@ -26,6 +26,8 @@ const (
 	// QueryFreshness answers evidence freshness: per model version and evidence dimension the age
 	// of the newest evidence and whether evidence younger than staleAfter is present.
 	QueryFreshness = "freshness"
+	// QueryExplainability serves SHAP summaries: mean |SHAP| per feature, ranks, top-feature changes.
+	QueryExplainability = "explainability"
 	// QueryVariable answers template-variable queries: a frame with text and value fields.
 	QueryVariable = "variable"
 	// QueryAnnotations answers annotation queries: a frame with time, timeEnd, title, text and tags.
@@ -118,7 +120,7 @@ type Query struct {
 	// StaleAfter is how old the newest evidence may be and still count as present: a Go or
 	// Grafana duration (30d, 12h, 1w); default DefaultStaleAfter.
 	StaleAfter string `json:"staleAfter,omitempty"`
-	// Dimensions narrows to evidence dimensions (fairness, drift, accuracy, quality); empty keeps
+	// Dimensions narrows to evidence dimensions (fairness, drift, accuracy, quality, explainability); empty keeps
 	// every dimension a configured source serves.
 	Dimensions []string `json:"dimensions,omitempty"`
 

@@ -1,7 +1,7 @@
 """Copy the DTE Trust demo evidence with every timestamp moved so that the newest is about a day old.
 
 The committed demo evidence has fixed dates (the MLflow seed of mid 2026, the Fairlearn results of
-June-July 2026, the Evidently workspace of November 2026); with relative time ranges (now-7d,
+June-July 2026, the SHAP summaries of June-July 2026, the Evidently workspace of November 2026); with relative time ranges (now-7d,
 now-30d) and the freshness rules of the default policy it would age out of every panel. The demo
 and the suites that run over it (scripts/demo.sh, the mlflow-seed job of docker-compose.yaml,
 scripts/test-protocol.sh, scripts/test-superset.sh) therefore serve a copy made by this script at
@@ -20,6 +20,9 @@ changes the 1):
                     directory: values of "run_time" and "validation_time" that start with a date
                     (directory names such as the store's run-time folders keep their dates; the
                     plugin reads the times from the results)
+  --shap DIR        SHAP summaries (docs/shap-format.md) copied to OUT/shap, one move for the whole
+                    directory: "timestamp" values and file names that start with a date
+                    (credit-risk-classifier/2026-06-01_v1.shap.json)
   --db FILE         a seeded MLflow SQLite store copied to OUT/mlflow.db, one move per experiment
                     (runs' start and end, metric timestamps, latest metrics, logged models; the
                     demo's experiments were seeded a month apart and each is shown as recent); the
@@ -32,7 +35,7 @@ Standard library only (it runs in the MLflow image of docker-compose.yaml too). 
 temporary sibling first and renames, so a reader never sees half a copy. Prints one line per set
 with the move applied and writes OUT/shift.json.
 
-Usage: shift_demo.py --out DIR [--evidently DIR] [--fairlearn DIR] [--gx DIR] [--db FILE] [--now RFC3339] [--age-days N]
+Usage: shift_demo.py --out DIR [--evidently DIR] [--fairlearn DIR] [--gx DIR] [--shap DIR] [--db FILE] [--now RFC3339] [--age-days N]
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ HOUR_MS = 3_600_000
 EVIDENTLY_KEYS = ("timestamp", "created_at", "updated_at")
 FAIRLEARN_KEYS = ("timestamp",)
 GX_KEYS = ("run_time", "validation_time")
+SHAP_KEYS = ("timestamp",)
 DATE_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
 
 
@@ -212,16 +216,17 @@ def shift_store(src, dst, now_ms, age_days):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", required=True, help="directory to write evidently/, fairlearn/, gx/, mlflow.db, shift.json into")
+    ap.add_argument("--out", required=True, help="directory to write evidently/, fairlearn/, gx/, shap/, mlflow.db, shift.json into")
     ap.add_argument("--evidently", help="Evidently workspace (or directory of exports) to copy")
     ap.add_argument("--fairlearn", help="directory of fairness results to copy")
     ap.add_argument("--gx", help="directory of Great Expectations validation results to copy")
+    ap.add_argument("--shap", help="directory of SHAP summaries to copy")
     ap.add_argument("--db", help="seeded MLflow SQLite store to copy")
     ap.add_argument("--now", help="the instant to be recent to (RFC 3339; default: now)")
     ap.add_argument("--age-days", type=float, default=1.0, help="minimum age of the newest timestamp (default 1)")
     args = ap.parse_args()
-    if not (args.evidently or args.fairlearn or args.gx or args.db):
-        ap.error("nothing to copy: give --evidently, --fairlearn, --gx or --db")
+    if not (args.evidently or args.fairlearn or args.gx or args.shap or args.db):
+        ap.error("nothing to copy: give --evidently, --fairlearn, --gx, --shap or --db")
     now = parse_time(args.now[:10], args.now[10:]) if args.now else dt.datetime.now(dt.timezone.utc)
     now_ms = now.timestamp() * 1000
     out = os.path.abspath(args.out)
@@ -231,6 +236,7 @@ def main():
         ("evidently", args.evidently, EVIDENTLY_KEYS, False),
         ("fairlearn", args.fairlearn, FAIRLEARN_KEYS, True),
         ("gx", args.gx, GX_KEYS, False),
+        ("shap", args.shap, SHAP_KEYS, True),
     ):
         if not src:
             continue

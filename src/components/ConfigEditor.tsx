@@ -271,6 +271,33 @@ const EVIDENTLY: SettingSpec[] = [
   },
 ];
 
+const SHAP: SettingSpec[] = [
+  {
+    type: 'list',
+    setting: 'shapPaths',
+    id: 'shap-paths',
+    label: 'SHAP summary paths',
+    tooltip: 'Directories or files with SHAP summaries (dte-trust-shap JSON), one per line',
+    placeholder: '/var/lib/evidence/shap',
+  },
+  {
+    type: 'switch',
+    setting: 'shapMlflow',
+    id: 'shap-mlflow',
+    label: 'Read SHAP from MLflow',
+    tooltip: 'Read SHAP summaries logged to MLflow runs. Default on (when the MLflow tracking URL is set).',
+    defaultValue: true,
+  },
+  {
+    type: 'list',
+    setting: 'shapArtifactPaths',
+    id: 'shap-artifact-paths',
+    label: 'SHAP artifact dirs',
+    tooltip: 'MLflow artifact directories of untagged runs searched for SHAP summaries, one per line. Default: shap',
+    placeholder: 'shap',
+  },
+];
+
 const FAIRLEARN: SettingSpec[] = [
   {
     type: 'list',
@@ -472,6 +499,7 @@ export function ConfigEditor(props: SettingsEditorProps) {
       <Section label="Evidently" settings={EVIDENTLY} />
       <Section label="Fairlearn" settings={FAIRLEARN} />
       <Section label="Great Expectations" settings={GREAT_EXPECTATIONS} />
+      <Section label="SHAP" settings={SHAP} />
       <Section label="Compliance" settings={COMPLIANCE} />
     </SettingsProvider>
   );

@@ -109,6 +109,30 @@ describe('QueryEditor', () => {
     expect(screen.queryByLabelText('Project')).not.toBeInTheDocument();
   });
 
+  it('offers feature, sensitive feature and group for explainability, asking SHAP for the options', async () => {
+    const { last, getOptions, user } = setup({ refId: 'A', queryType: QueryType.Accuracy, model: 'credit' });
+    await user.click(screen.getByLabelText('Query type'));
+    await user.click(await screen.findByRole('option', { name: /Explainability/ }));
+    expect(last().queryType).toBe(QueryType.Explainability);
+    expect(screen.getByText(QUERY_TYPE_HELP[QueryType.Explainability].description)).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: /docs/i })).toHaveAttribute(
+      'href',
+      expect.stringContaining('docs/shap-format.md#the-explainability-query')
+    );
+    expect(screen.getByLabelText('Feature')).toBeInTheDocument();
+    expect(screen.getByLabelText('Sensitive feature')).toBeInTheDocument();
+    expect(screen.getByLabelText('Group')).toBeInTheDocument();
+    expect(screen.queryByLabelText('Max difference')).not.toBeInTheDocument();
+
+    await user.click(screen.getByLabelText('Feature'));
+    await waitFor(() =>
+      expect(getOptions).toHaveBeenCalledWith(
+        VariableKind.Features,
+        expect.objectContaining({ model: 'credit', source: 'shap' })
+      )
+    );
+  });
+
   it('selects a model from the options the backend returns and runs the query', async () => {
     const { getOptions, last, onRunQuery, user } = setup({ refId: 'A', queryType: QueryType.Accuracy });
     await user.click(screen.getByLabelText('Model'));

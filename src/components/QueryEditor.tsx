@@ -55,6 +55,7 @@ const QUERY_TYPE_LABELS: Array<[QueryType, string]> = [
   [QueryType.TrustScore, 'Trust score'],
   [QueryType.Freshness, 'Evidence freshness'],
   [QueryType.Quality, 'Data quality'],
+  [QueryType.Explainability, 'Explainability'],
   [QueryType.Runs, 'Runs'],
   [QueryType.Models, 'Models'],
 ];
@@ -83,12 +84,14 @@ const SOURCE_OPTIONS: Array<ComboboxOption<string>> = [
   { label: 'Fairlearn', value: Source.Fairlearn },
   { label: 'Great Expectations', value: Source.GreatExpectations },
   { label: 'Policy', value: Source.Policy },
+  { label: 'SHAP', value: Source.Shap },
 ];
 
 const DIMENSION_TYPES: QueryType[] = [
   QueryType.Accuracy,
   QueryType.Drift,
   QueryType.Quality,
+  QueryType.Explainability,
   QueryType.Fairness,
   QueryType.Compliance,
   QueryType.TrustScore,
@@ -377,6 +380,47 @@ function FairnessFields() {
   );
 }
 
+function ExplainabilityFields() {
+  const { query } = useQueryFields();
+  return (
+    <>
+      <InlineFieldRow>
+        <OptionField
+          id="query-shap-feature"
+          label="Feature"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Model input feature; empty keeps all"
+          field="feature"
+          kind={VariableKind.Features}
+          params={{ model: query.model, source: Source.Shap }}
+        />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <OptionField
+          id="query-shap-sensitive-feature"
+          label="Sensitive feature"
+          labelWidth={LABEL_WIDTH}
+          tooltip="Attribution within the groups of this feature; empty shows the overall attribution"
+          field="sensitiveFeature"
+          kind={VariableKind.SensitiveFeatures}
+          params={{ model: query.model, source: Source.Shap }}
+        />
+        <OptionField
+          id="query-shap-group"
+          label="Group"
+          labelWidth={10}
+          field="group"
+          kind={VariableKind.Groups}
+          params={{ model: query.model, sensitiveFeature: query.sensitiveFeature, source: Source.Shap }}
+        />
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <MetricsField />
+      </InlineFieldRow>
+    </>
+  );
+}
+
 function ComplianceFields() {
   const { query } = useQueryFields();
   return (
@@ -485,6 +529,7 @@ const TYPE_FIELDS: Partial<Record<QueryType, ComponentType>> = {
   [QueryType.Drift]: EvidentlyFields,
   [QueryType.Quality]: EvidentlyFields,
   [QueryType.Fairness]: FairnessFields,
+  [QueryType.Explainability]: ExplainabilityFields,
   [QueryType.Compliance]: ComplianceFields,
   [QueryType.TrustScore]: TrustScoreFields,
   [QueryType.Freshness]: FreshnessFields,

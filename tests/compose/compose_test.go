@@ -331,6 +331,7 @@ func TestComposeStack(t *testing.T) {
 		{"DTE_EVIDENTLY_WORKSPACE", "testdata/evidently/current/workspace"},
 		{"DTE_FAIRLEARN_PATH", "testdata/fairlearn/demo"},
 		{"DTE_GX_PATH", "testdata/gx/gx1"},
+		{"DTE_SHAP_PATH", "testdata/shap/demo"},
 	} {
 		target := g.Environment[v.env]
 		m := g.mountUnder(target)

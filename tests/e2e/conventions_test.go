@@ -11,10 +11,11 @@ import (
 	"testing"
 )
 
-// The dashboards DESIGN.md and issue 16 (dte-trust-quality) name, by uid.
+// The dashboards DESIGN.md names, by uid, and those of issue 16: data quality (Great Expectations)
+// and explainability (SHAP summaries).
 var wantDashboards = []string{
 	"dte-trust-overview", "dte-trust-fairness", "dte-trust-drift", "dte-trust-accuracy", "dte-trust-compliance",
-	"dte-trust-quality",
+	"dte-trust-quality", "dte-trust-explainability",
 }
 
 // TestDashboardContract checks, without Grafana, what the plugin, the provisioning and the other

@@ -213,3 +213,47 @@ func TestPanelByPanel(t *testing.T) {
 		}
 	}
 }
+
+// TestExplainabilityHasData: over the demo evidence (testdata/shap/demo moved to the present), every
+// panel of the explainability dashboard answers with rows under its default variables, so a broken
+// wiring of the SHAP summaries (shapPaths, the demo's copies) shows as a failure, not empty panels.
+func TestExplainabilityHasData(t *testing.T) {
+	d, err := LoadDashboard(filepath.Join(repoRoot(), "dashboards", "explainability.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	from, _ := ParseRelative(d.Time.From, now)
+	vars := resolveVariables(t, d, scenarios[0], from, now)
+	for _, name := range []string{"model", "version", "feature"} {
+		if v, ok := vars[name]; !ok || len(v.Options) == 0 {
+			t.Errorf("variable %s has no options over the demo evidence", name)
+		}
+	}
+	var reqs []Request
+	titles := map[string]string{}
+	for _, p := range d.AllPanels() {
+		for _, target := range p.Targets {
+			r := panelRequest(t, d, p, target, vars, now)
+			reqs = append(reqs, r)
+			titles[r.RefID] = p.Title
+		}
+	}
+	answers, err := shared.Query(pluginContext(t, sharedDS), reqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range reqs {
+		a := answers[r.RefID]
+		rows := 0
+		for _, f := range a.Frames {
+			if n, err := f.RowLen(); err == nil {
+				rows += n
+			}
+		}
+		if a.Error != "" || rows == 0 {
+			t.Errorf("panel %q: %d rows, error %q, for %s", titles[r.RefID], rows, a.Error, mustJSON(r.Model))
+		}
+		counts["explainability_rows"] += rows
+	}
+}

@@ -67,7 +67,7 @@ def test_build_uri_round_trip() -> None:
 
 def test_field_table_matches_query_model() -> None:
     assert set(QUERY_TYPES) == {
-        "accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness",
+        "accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness", "explainability",
         "runs", "models", "variable", "annotations",
     }  # fmt: skip
     assert FIELDS["limit"] == "int" and FIELDS["history"] == "bool" and FIELDS["orderBy"] == "list"

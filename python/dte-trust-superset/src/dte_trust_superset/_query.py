@@ -17,7 +17,10 @@ from shillelagh.exceptions import ProgrammingError
 SCHEME = "dtetrust"
 
 #: Query types whose rows are tidy evidence rows (time, dimension, metric, value, ...).
-EVIDENCE_TYPES = ("accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness")
+EVIDENCE_TYPES = (
+    "accuracy", "drift", "quality", "fairness", "compliance", "trust_score", "freshness",
+    "explainability",
+)
 #: Query types that answer their own table's columns.
 OTHER_TYPES = ("runs", "models", "variable", "annotations")
 QUERY_TYPES = EVIDENCE_TYPES + OTHER_TYPES
