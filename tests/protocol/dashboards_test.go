@@ -116,8 +116,8 @@ func panelRequest(t testing.TB, d *Dashboard, p Panel, target map[string]any, va
 func dashboardFiles(t testing.TB) []string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(repoRoot(), "dashboards", "*.json"))
-	if len(files) != 6 {
-		t.Fatalf("dashboards/: %d files, want the 6 shipped dashboards", len(files))
+	if len(files) != 7 {
+		t.Fatalf("dashboards/: %d files, want the 7 shipped dashboards", len(files))
 	}
 	return files
 }
