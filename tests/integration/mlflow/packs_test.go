@@ -4,9 +4,9 @@ package mlflowintegration
 
 // The eu-ai-act-high-risk and nist-ai-rmf packs over the real MLflow server: churn-predictor v1
 // carries every tag the packs read and its source run logs a training and a testing dataset input
-// (python/seed/seed_mlflow.py PACK_TAGS), credit-risk-classifier none of them. The model card is
-// uploaded by the test through the server's artifact proxy (the seeded store holds no artifact
-// files). Rules comparing the fixed-date demo evidence with now are not asserted, and disabled
+// (python/seed/seed_mlflow.py PACK_TAGS), credit-risk-classifier none of them. The model card, a
+// Great Expectations result and a SHAP summary are uploaded by the test through the server's
+// artifact proxy (the seeded store holds no artifact files). Rules comparing the fixed-date demo evidence with now are not asserted, and disabled
 // for the trustq gate.
 
 import (
@@ -19,6 +19,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -27,13 +28,12 @@ import (
 var freshnessRules = []string{"eu-ai-act-bias-examination", "eu-ai-act-post-market-drift", "eu-ai-act-post-market-fairness",
 	"nist-measure-monitoring-live", "nist-measure-fairness-evaluated", "fairness-fresh", "drift-fresh"}
 
-// uploadModelCard puts docs/model_card.md into the artifacts of churn-predictor v1's source run
-// through the artifact proxy (PUT /api/2.0/mlflow-artifacts/artifacts/<experiment>/<run>/artifacts/...).
-func uploadModelCard(t *testing.T, exp *expected) string {
+// uploadArtifact puts body at path in the artifacts of a run of the churn experiment through the
+// artifact proxy (PUT /api/2.0/mlflow-artifacts/artifacts/<experiment>/<run>/artifacts/<path>).
+func uploadArtifact(t *testing.T, runID, path string, body []byte) {
 	t.Helper()
-	runID, _, _ := exp.modelVersion(t, churnModel, "1")
-	url := fmt.Sprintf("%s/api/2.0/mlflow-artifacts/artifacts/churn/%s/artifacts/docs/model_card.md", mustEnv(t, "DTE_MLFLOW_URL"), runID)
-	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader([]byte("# churn-predictor v1\n\nLimitations: ...\n")))
+	url := fmt.Sprintf("%s/api/2.0/mlflow-artifacts/artifacts/churn/%s/artifacts/%s", mustEnv(t, "DTE_MLFLOW_URL"), runID, path)
+	req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader(body))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -42,12 +42,42 @@ func uploadModelCard(t *testing.T, exp *expected) string {
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("PUT %s: %s", url, resp.Status)
 	}
+}
+
+// uploadEvidence logs what a compliant team logs to churn-predictor v1's source run besides its
+// tags: a model card (docs/model_card.md), the newest Great Expectations validation of its data
+// asset (gx/, the GX 1.x result of testdata/gx/gx1, which succeeded) and a SHAP summary of the
+// version (shap/, the demo summary of testdata/shap/demo dated a day ago: the EU pack wants
+// explanations younger than 180 days). The GX and SHAP sources read them through MLflow, the way
+// they read results logged by a team's pipeline.
+func uploadEvidence(t *testing.T, exp *expected) string {
+	t.Helper()
+	runID, _, _ := exp.modelVersion(t, churnModel, "1")
+	uploadArtifact(t, runID, "docs/model_card.md", []byte("# churn-predictor v1\n\nLimitations: ...\n"))
+	root := repoRoot()
+	gx, err := os.ReadFile(filepath.Join(root, "testdata", "gx", "gx1", "model=churn-predictor", "version=1",
+		"churn_events_suite", "nightly-2026-07-20", "20260720T020000.000000Z", "crm-churn_events.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	uploadArtifact(t, runID, "gx/crm-churn_events.json", gx)
+	raw, err := os.ReadFile(filepath.Join(root, "testdata", "shap", "demo", "churn-predictor", "2026-06-08_v1.shap.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary map[string]any
+	if err := json.Unmarshal(raw, &summary); err != nil {
+		t.Fatal(err)
+	}
+	summary["timestamp"] = time.Now().UTC().Add(-24 * time.Hour).Format(time.RFC3339)
+	b, _ := json.Marshal(summary)
+	uploadArtifact(t, runID, "shap/churn-predictor_v1.shap.json", b)
 	return runID
 }
 
 func TestMLflowPacks(t *testing.T) {
 	exp := loadExpected(t)
-	uploadModelCard(t, exp)
+	uploadEvidence(t, exp)
 	ds := complianceDS(t)
 	fs := mustFrames(t, query(t, ds, map[string]any{"queryType": trust.QueryCompliance, "format": "table",
 		"packs": []string{"eu-ai-act-high-risk", "nist-ai-rmf"}}))
@@ -74,6 +104,10 @@ func TestMLflowPacks(t *testing.T) {
 	expectRule(t, rules[good], good, "nist-measure-test-sets", true, true, "")
 	expectRule(t, rules[good], good, "eu-ai-act-model-card", true, true, "model.run.artifacts")
 	expectRule(t, rules[good], good, "nist-manage-release-decision", true, true, "")
+	// the Great Expectations result and the SHAP summary logged to its run, read through MLflow
+	expectRule(t, rules[good], good, "eu-ai-act-data-validation-passed", true, true, "validation_success")
+	expectRule(t, rules[good], good, "eu-ai-act-explanations-present", true, true, "explainability")
+	expectRule(t, rules[good], good, "nist-measure-explained", true, true, "")
 
 	// credit-risk-classifier v2: no pack tag, no dataset input, no model card.
 	for _, id := range []string{"eu-ai-act-risk-management", "eu-ai-act-data-sets-identified", "eu-ai-act-model-card",
@@ -82,6 +116,11 @@ func TestMLflowPacks(t *testing.T) {
 		if r := rules[bad][id]; r.status != "fail" {
 			t.Errorf("%v %s: status %s (%s), want fail", bad, id, r.status, r.reason)
 		}
+	}
+	// no SHAP summary: explanations are missing (a fail, not unknown); no GX result: unknown
+	expectRule(t, rules[bad], bad, "eu-ai-act-explanations-present", false, true, "")
+	if r := rules[bad]["eu-ai-act-data-validation-passed"]; r.status != "unknown" {
+		t.Errorf("%v eu-ai-act-data-validation-passed: %s (%s), want unknown", bad, r.status, r.reason)
 	}
 	// its fairness evidence (demographic parity difference 0.41) fails the EU bias tolerance
 	expectRule(t, rules[bad], bad, "eu-ai-act-bias-within-tolerance", false, true, "0.41")
@@ -109,7 +148,7 @@ func TestMLflowPacks(t *testing.T) {
 
 func TestMLflowTrustqCheckPack(t *testing.T) {
 	exp := loadExpected(t)
-	uploadModelCard(t, exp)
+	uploadEvidence(t, exp)
 	bin := buildTrustq(t)
 	dir := t.TempDir()
 	settings := filepath.Join(dir, "settings.json")
