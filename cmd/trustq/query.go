@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -201,4 +203,11 @@ func cell(f *data.Field, row int) string {
 	}
 }
 
-func trustFormat(v float64) string { return strings.TrimSpace(fmt.Sprintf("%.6g", v)) }
+// trustFormat prints whole numbers in full (an evidence age of 15490400 s, a row count) and others
+// with six significant digits.
+func trustFormat(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	}
+	return strings.TrimSpace(fmt.Sprintf("%.6g", v))
+}
