@@ -39,7 +39,7 @@ func TestExamples(t *testing.T) {
 		t.Fatalf("examples/settings.json: %v", err)
 	}
 	inst.(*plugin.Datasource).Dispose()
-	for _, q := range []string{"fairness-latest", "drift-latest", "quality-gx-latest"} {
+	for _, q := range []string{"fairness-latest", "drift-latest", "quality-gx-latest", "explainability-top-feature"} {
 		var stdout, stderr bytes.Buffer
 		code := run([]string{"query", "--settings", "examples/settings.json", "--query", "examples/queries/" + q + ".json",
 			"--from", "2026-01-01T00:00:00Z", "--to", "now"}, &stdout, &stderr)
