@@ -11,7 +11,7 @@
 # Without one, it says so and starts the native demo this machine can run, all on loopback: a real
 # MLflow server with the seeded registry, `trustq serve` over it and the demo evidence (with a bearer
 # token), and Apache Superset 6.1.0 (scripts/superset.sh: PostgreSQL, Redis, Celery worker and beat)
-# with python/dte-trust-superset installed, the bundle of superset/bundle/ imported (five dashboards)
+# with python/dte-trust-superset installed, the bundle of superset/bundle/ imported (six dashboards)
 # and the README's alert (drift share above 0.3, per model, every 5 minutes) sending its webhook to a
 # loopback receiver that writes $DEMO_DIR/webhooks.jsonl. It prints the URLs, the login and trustq
 # commands to try. (Grafana itself only runs from its official image or your own installation.)

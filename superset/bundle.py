@@ -1,5 +1,6 @@
 """Write the DTE Trust bundle for Apache Superset: datasets, charts and dashboards (overview, fairness,
-drift, accuracy, compliance) in Superset's import format (version 1.0.0), under superset/bundle/.
+drift, accuracy, compliance, data quality and explainability) in Superset's import format (version
+1.0.0), under superset/bundle/.
 
 The bundle tells the story of the Grafana dashboards in dashboards/*.json with Superset's own charts:
 latest values per model as bars and big numbers, histories as lines, evidence and failing rules as
@@ -57,10 +58,15 @@ LEAD = [("time", "DATETIME"), ("dimension", "TEXT"), ("metric", "TEXT"), ("value
 LABELS = {
     "accuracy": ["model", "version", "experiment", "run_id", "source", "project"],
     "drift": ["model", "version", "source", "project", "feature", "method", "label_threshold"],
-    "quality": ["model", "version", "source", "project", "feature", "test", "test_status"],
+    "quality": ["model", "version", "source", "project", "feature", "test", "test_status", "dataset",
+                "suite", "expectation", "column"],
     "fairness": ["model", "version", "source", "dataset", "sensitive_feature", "group", "file"],
     "compliance": ["model", "version", "source", "rule", "pack", "reason", "refs", "severity"],
     "trust_score": ["model", "version", "source"],
+    "freshness": ["model", "version", "alias", "source"],
+    "explainability": ["model", "version", "run_id", "source", "dataset", "feature",
+                       "sensitive_feature", "group", "output", "file", "top_feature",
+                       "previous_top_feature"],
 }
 MODELS_COLUMNS = [("model", "TEXT"), ("version", "TEXT"), ("stage", "TEXT"), ("aliases", "TEXT"),
                   ("status", "TEXT"), ("run_id", "TEXT"), ("created", "DATETIME"),
@@ -112,6 +118,16 @@ DATASETS = {d.key: d for d in [
              "Compliance rules evaluated now per model and version, with reasons"),
     evidence("compliance_history", "compliance", "format=timeseries&metrics=compliance_score",
              "Compliance score over time per model and version"),
+    evidence("gx_latest", "quality", "format=latest&source=great_expectations",
+             "Great Expectations validations, latest per model, suite, data asset and expectation"),
+    evidence("gx_history", "quality", "format=table&source=great_expectations",
+             "Great Expectations validations over time with status and links to the results"),
+    evidence("explainability_latest", "explainability", "format=latest",
+             "SHAP summaries: mean |SHAP| and rank per feature, latest per model version"),
+    evidence("explainability_history", "explainability", "format=table",
+             "SHAP summaries over time, top-feature changes and links to the summaries"),
+    evidence("freshness_latest", "freshness", "format=latest",
+             "Age of the newest evidence per model version and dimension, and whether it is fresh"),
     Dataset("models", "dtetrust://models", "The MLflow model registry: versions, stages, aliases",
             MODELS_COLUMNS),
 ]}
@@ -158,9 +174,9 @@ def sql_metric(expr: str, label: str) -> dict[str, Any]:
             "hasCustomLabel": True, "optionName": "metric_" + re.sub(r"\W+", "_", label).strip("_")}
 
 
-def where(column: str, values: list[str] | str) -> dict[str, Any]:
-    """An adhoc filter column == value, or column IN values."""
-    if isinstance(values, str):
+def where(column: str, values: list[str] | str | float) -> dict[str, Any]:
+    """An adhoc filter column == value (a text or a number), or column IN values."""
+    if isinstance(values, (str, int, float)):
         return {"clause": "WHERE", "expressionType": "SIMPLE", "subject": column, "operator": "==",
                 "comparator": values, "filterOptionName": f"filter_{column}_{values}"}
     return {"clause": "WHERE", "expressionType": "SIMPLE", "subject": column, "operator": "IN",
@@ -450,6 +466,43 @@ DASHBOARDS = [
                          ["model", "version", "pack", "rule", "refs", "severity", "status", "value",
                           "reason"],
                          "Every rule per model version and pack", [where("metric", "rule_passed")])],
+                  [table("Evidence freshness", "freshness_latest",
+                         ["model", "version", "dimension", "metric", "value", "threshold",
+                          "status"],
+                         "Per model version and dimension: the newest evidence's age in seconds "
+                         "(fail above 30 days) and whether fresh evidence exists (1) or not (0)",
+                         [where("metric", ["evidence_present", "evidence_age_seconds"])])],
+              ]),
+    Dashboard("DTE Trust: data quality and explainability", "dte-trust-quality",
+              "Great Expectations validations and SHAP explanations per model version",
+              [
+                  [big_number("Lowest validation success", "gx_latest", "success_percent", "MIN",
+                              "percent of expectations met, latest validations", fmt=".1f"),
+                   big_number("Failed validations now", "gx_latest", "validation_success",
+                              "SUM(CASE WHEN value = 0 THEN 1 ELSE 0 END)",
+                              "latest validations that failed, selected models", fmt=",d"),
+                   big_number("Top features changed", "explainability_latest",
+                              "top_feature_changed", "SUM",
+                              "versions whose top SHAP feature differs from the previous", fmt=",d")],
+                  [bars("Validation success per data asset", "gx_latest", ["success_percent"],
+                        "dataset", "Latest success percent per data asset and model",
+                        groupby=["model"], agg="MIN"),
+                   lines("Validation success over time", "gx_history", ["success_percent"],
+                         "Success percent of each validation, per model")],
+                  [table("Failing expectations", "gx_latest",
+                         ["model", "version", "suite", "dataset", "expectation", "column", "value"],
+                         "Expectations that failed (0) in the latest validation of each suite and "
+                         "data asset", [where("metric", "expectation_success"),
+                                        where("value", 0)])],
+                  [bars("Mean |SHAP| per feature", "explainability_latest", ["mean_abs_shap"],
+                        "feature", "Global mean absolute SHAP value per feature, latest "
+                        "explanation of each model version", groupby=["model", "version"]),
+                   table("Top feature changes", "explainability_history",
+                         ["time", "model", "version", "previous_top_feature", "top_feature",
+                          "value", "file", "link"],
+                         "Whether each explanation's top feature differs from the model's "
+                         "previous one (1: changed), with the summary's file or MLflow run",
+                         [where("metric", "top_feature_changed")], width=6)],
               ]),
 ]
 
