@@ -59,8 +59,9 @@ LABELS = {
     "accuracy": ["model", "version", "experiment", "run_id", "source", "project"],
     "drift": ["model", "version", "source", "project", "feature", "method", "label_threshold"],
     "quality": ["model", "version", "source", "project", "feature", "test", "test_status", "dataset",
-                "suite", "expectation", "column"],
-    "fairness": ["model", "version", "source", "dataset", "sensitive_feature", "group", "file"],
+                "suite", "expectation", "column", "file"],
+    "fairness": ["model", "version", "run_id", "source", "dataset", "sensitive_feature", "group",
+                 "control_group", "file"],
     "compliance": ["model", "version", "source", "rule", "pack", "reason", "refs", "severity"],
     "trust_score": ["model", "version", "source"],
     "freshness": ["model", "version", "alias", "source"],
@@ -126,8 +127,9 @@ DATASETS = {d.key: d for d in [
              "SHAP summaries: mean |SHAP| and rank per feature, latest per model version"),
     evidence("explainability_history", "explainability", "format=table",
              "SHAP summaries over time, top-feature changes and links to the summaries"),
-    evidence("freshness_latest", "freshness", "format=latest",
-             "Age of the newest evidence per model version and dimension, and whether it is fresh"),
+    evidence("freshness_latest", "freshness", "format=table&staleAfter=30d",
+             "Evidence freshness now per model version and dimension: the newest evidence's age "
+             "and whether it is at most 30 days old, with status and links"),
     Dataset("models", "dtetrust://models", "The MLflow model registry: versions, stages, aliases",
             MODELS_COLUMNS),
 ]}
@@ -468,9 +470,10 @@ DASHBOARDS = [
                          "Every rule per model version and pack", [where("metric", "rule_passed")])],
                   [table("Evidence freshness", "freshness_latest",
                          ["model", "version", "dimension", "metric", "value", "threshold",
-                          "status"],
-                         "Per model version and dimension: the newest evidence's age in seconds "
-                         "(fail above 30 days) and whether fresh evidence exists (1) or not (0)",
+                          "status", "link"],
+                         "Per model version and dimension: evidence_present 1 when the newest "
+                         "evidence is at most 30 days old (staleAfter), 0 when it is older or "
+                         "missing; evidence_age_seconds its age (threshold 30 days in seconds)",
                          [where("metric", ["evidence_present", "evidence_age_seconds"])])],
               ]),
     Dashboard("DTE Trust: data quality and explainability", "dte-trust-quality",
@@ -488,12 +491,18 @@ DASHBOARDS = [
                         "dataset", "Latest success percent per data asset and model",
                         groupby=["model"], agg="MIN"),
                    lines("Validation success over time", "gx_history", ["success_percent"],
-                         "Success percent of each validation, per model")],
-                  [table("Failing expectations", "gx_latest",
+                         "Success percent of each validation, per model and data asset",
+                         groupby=["model", "dataset"])],
+                  [table("Latest validations", "gx_latest",
+                         ["model", "version", "suite", "dataset", "metric", "value"],
+                         "The latest validation of each model version, suite and data asset: "
+                         "success (1) or not (0) and the percent of expectations met",
+                         [where("metric", ["validation_success", "success_percent"])], width=6),
+                   table("Failing expectations", "gx_latest",
                          ["model", "version", "suite", "dataset", "expectation", "column", "value"],
                          "Expectations that failed (0) in the latest validation of each suite and "
                          "data asset", [where("metric", "expectation_success"),
-                                        where("value", 0)])],
+                                        where("value", 0)], width=6)],
                   [bars("Mean |SHAP| per feature", "explainability_latest", ["mean_abs_shap"],
                         "feature", "Global mean absolute SHAP value per feature, latest "
                         "explanation of each model version", groupby=["model", "version"]),

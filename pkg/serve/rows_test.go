@@ -180,16 +180,16 @@ func TestTidyStableLabels(t *testing.T) {
 	// drift points' own labels keep their columns.
 	got := Rows("fairness", frames.Latest(driftPoints()))
 	want := []string{"time", "dimension", "metric", "value", "threshold", "status", "model", "version",
-		"source", "project", "dataset", "feature", "sensitive_feature", "group", "file", "method",
-		"label_threshold", "link"}
+		"run_id", "source", "project", "dataset", "feature", "sensitive_feature", "group", "control_group",
+		"file", "method", "label_threshold", "link"}
 	if names := columnNames(got); !reflect.DeepEqual(names, want) {
 		t.Fatalf("columns %v, want %v", names, want)
 	}
 	for _, row := range got.Rows {
-		if row[10] != nil || row[12] != nil || row[13] != nil || row[14] != nil {
+		if row[8] != nil || row[11] != nil || row[13] != nil || row[14] != nil || row[15] != nil || row[16] != nil {
 			t.Errorf("a label the evidence lacks is not null: %v", row)
 		}
-		if row[6] == nil || row[9] == nil {
+		if row[6] == nil || row[10] == nil {
 			t.Errorf("a label of the evidence is lost: %v", row)
 		}
 	}

@@ -136,6 +136,11 @@ CASES = [
     {"queryType": "trust_score", "format": "latest"},
     {"queryType": "accuracy", "format": "latest", "history": False, "metrics": ["accuracy", "f1"]},
     {"queryType": "compliance", "format": "table", "metrics": ["compliance_score"]},
+    {"queryType": "quality", "format": "latest", "source": "great_expectations",
+     "metrics": ["success_percent", "expectation_success"]},
+    {"queryType": "explainability", "format": "table",
+     "metrics": ["mean_abs_shap", "top_feature_changed"]},
+    {"queryType": "freshness", "format": "table", "staleAfter": "30d", "metrics": ["evidence_present"]},
 ]
 
 
@@ -174,7 +179,7 @@ def test_sql_lab_rows_equal_trustq(api: SupersetSession, db: int, query: dict[st
     assert sql_values(answer) == cli_values(query)
 
 
-EVALUATED_NOW = ("compliance", "trust_score")
+EVALUATED_NOW = ("compliance", "trust_score", "freshness")
 
 
 def norm(v: Any, typ: str) -> Any:
