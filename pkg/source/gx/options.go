@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -26,13 +27,13 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 	if len(l.validations) == 0 && len(l.failed) > 0 {
 		return nil, trust.Upstream(errors.Join(l.failed...))
 	}
-	model := cleanVar(q.Model)
+	model := sourcekit.CleanVar(q.Model)
 	seen := map[string]bool{}
 	var values []string
 	for _, v := range l.validations {
 		value := v.Model
 		if kind == trust.VarVersions {
-			if !matchVar(v.Model, model) {
+			if !sourcekit.MatchVar(v.Model, model) {
 				continue
 			}
 			value = v.Version
