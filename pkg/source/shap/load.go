@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -110,45 +111,13 @@ func candidate(name string) bool {
 // through the file-access layer: names stay inside their configured path, only regular files are
 // read, within maxFileBytes and the query's deadline.
 func (p *Provider) loadFiles(ctx context.Context, l *loaded) {
-	for _, root := range p.cfg.Paths {
-		r, err := fsroot.Open(root)
-		if err != nil {
-			l.failed = append(l.failed, fmt.Errorf("shapPaths entry %s: %w", root, err))
-			continue
-		}
-		if r.IsFile() {
-			p.loadFile(ctx, r, "", root, l)
-			continue
-		}
-		var files []string
-		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, ctx.Err()) {
-					return err
-				}
-				l.unreadable = append(l.unreadable, problem{filepath.Join(root, filepath.FromSlash(name)), err})
-				return nil
-			}
-			if d.IsDir() {
-				if name != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if candidate(d.Name()) {
-				files = append(files, name)
-			}
-			return nil
-		})
-		if err != nil {
-			l.failed = append(l.failed, fmt.Errorf("shapPaths entry %s: %w", root, err))
-			continue
-		}
-		sort.Strings(files)
-		for _, name := range files {
-			p.loadFile(ctx, r, name, filepath.Join(root, filepath.FromSlash(name)), l)
-		}
-	}
+	sourcekit.Walk{
+		Key:        "shapPaths",
+		Keep:       candidate,
+		File:       func(r *fsroot.Root, name, shown string) { p.loadFile(ctx, r, name, shown, l) },
+		Unreadable: func(shown string, err error) { l.unreadable = append(l.unreadable, problem{shown, err}) },
+		Failed:     func(err error) { l.failed = append(l.failed, err) },
+	}.Run(ctx, p.cfg.Paths)
 }
 
 // loadFile reads one file of a configured path (name inside its root; path as shown), from the
@@ -199,18 +168,7 @@ func (p *Provider) loadMLflow(ctx context.Context, q *trust.Query, l *loaded) {
 		return
 	}
 	results := make([]loaded, len(runs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p.loadRun(ctx, &runs[i], &results[i])
-		}()
-	}
-	wg.Wait()
+	sourcekit.EachRun(len(runs), func(i int) { p.loadRun(ctx, &runs[i], &results[i]) })
 	for i := range results {
 		r := &results[i]
 		l.summaries = append(l.summaries, r.summaries...)
@@ -276,7 +234,7 @@ func (p *Provider) runs(ctx context.Context, q *trust.Query) ([]mlRun, error) {
 			return nil, fmt.Errorf("model-versions/search: %w", err)
 		}
 		for _, v := range vs {
-			if v.RunID == "" || seen[v.RunID] || !matchVar(v.Version, q.Version) {
+			if v.RunID == "" || seen[v.RunID] || !sourcekit.MatchVar(v.Version, q.Version) {
 				continue
 			}
 			run, err := p.mlflow.GetRun(ctx, v.RunID)

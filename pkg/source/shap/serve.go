@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -35,10 +36,10 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 		}
 	}
 	for _, s := range l.summaries {
-		if kind != trust.VarModels && !matchVar(s.Model, q.Model) {
+		if kind != trust.VarModels && !sourcekit.MatchVar(s.Model, q.Model) {
 			continue
 		}
-		if kind != trust.VarModels && kind != trust.VarVersions && !matchVar(s.Version, q.Version) {
+		if kind != trust.VarModels && kind != trust.VarVersions && !sourcekit.MatchVar(s.Version, q.Version) {
 			continue
 		}
 		switch kind {
@@ -56,7 +57,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			}
 		case trust.VarGroups:
 			for _, g := range s.Groups {
-				if matchVar(g.SensitiveFeature, q.SensitiveFeature) {
+				if sourcekit.MatchVar(g.SensitiveFeature, q.SensitiveFeature) {
 					add(g.Group)
 				}
 			}
@@ -97,7 +98,7 @@ func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
 		for i, u := range l.unreadable {
 			list[i] = fmt.Sprintf("%s: %v", u.location, u.err)
 		}
-		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), firstFew(list, 5))
+		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), sourcekit.FirstFew(list, 5))
 	}
 	if len(l.ignored) > 0 {
 		fmt.Fprintf(&b, "; %d file(s) skipped as not SHAP summaries", len(l.ignored))
