@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -171,46 +171,21 @@ func candidate(name string) bool {
 // the file-access layer: names stay inside their configured path (a symlink leading out is
 // skipped), only regular files are read, within maxFileBytes and the query's deadline.
 func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
-	for _, root := range p.cfg.Paths {
-		r, err := fsroot.Open(root)
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
-			continue
-		}
-		if r.IsFile() {
-			p.loadFile(ctx, r, "", root, filepath.Base(root), out)
-			continue
-		}
-		var files []string
-		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, ctx.Err()) {
-					return err
-				}
-				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", filepath.Join(root, filepath.FromSlash(name)), err))
-				return nil
+	sourcekit.Walk{
+		Key:  "fairlearnPaths",
+		Keep: candidate,
+		File: func(r *fsroot.Root, name, shown string) {
+			rel := filepath.FromSlash(name) // the file's name below its configured directory
+			if name == "" {
+				rel = filepath.Base(shown) // a configured file
 			}
-			if d.IsDir() {
-				if name != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if candidate(d.Name()) {
-				files = append(files, name)
-			}
-			return nil
-		})
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
-			continue
-		}
-		sort.Strings(files)
-		for _, name := range files {
-			rel := filepath.FromSlash(name)
-			p.loadFile(ctx, r, name, filepath.Join(root, rel), rel, out)
-		}
-	}
+			p.loadFile(ctx, r, name, shown, rel, out)
+		},
+		Unreadable: func(shown string, err error) {
+			out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", shown, err))
+		},
+		Failed: func(err error) { out.failed = append(out.failed, err) },
+	}.Run(ctx, p.cfg.Paths)
 }
 
 // loadFile reads one file of a configured path (name inside its root; path as shown), from the
