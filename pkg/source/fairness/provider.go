@@ -144,8 +144,8 @@ func stringList(raw json.RawMessage) ([]string, error) {
 type Provider struct {
 	cfg    Config
 	http   *http.Client
-	urls   *upstream.Cache // answers of fairlearnUrls for this data source instance
-	cache  fileCache
+	urls   *upstream.Cache              // answers of fairlearnUrls for this data source instance
+	cache  sourcekit.FileCache[decoded] // parsed files between queries
 	keys   *keyPatterns
 	mlflow runSource      // nil: MLflow not configured or fairlearnMlflow false
 	linker *mlflowAdapter // nil: MLflow not configured

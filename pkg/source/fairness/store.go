@@ -112,38 +112,6 @@ func (p *Provider) decodeFormat(name, rel string, b []byte) ([]*Evaluation, []st
 	return nil, nil, fmt.Errorf("%w: no format, schemaType, by_group, overall or fairness key", errNotFairness)
 }
 
-// cacheEntry is a parsed file, valid while its modification time and size are unchanged.
-type cacheEntry struct {
-	mod  time.Time
-	size int64
-	res  decoded
-}
-
-// fileCache keeps parsed files between queries.
-type fileCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-func (c *fileCache) get(path string, info fs.FileInfo) (decoded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[path]
-	if !ok || !e.mod.Equal(info.ModTime()) || e.size != info.Size() {
-		return decoded{}, false
-	}
-	return e.res, true
-}
-
-func (c *fileCache) put(path string, info fs.FileInfo, res decoded) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
-	}
-	c.entries[path] = cacheEntry{mod: info.ModTime(), size: info.Size(), res: res}
-}
-
 // loaded is the outcome of reading every configured file and URL.
 type loaded struct {
 	evals      []*Evaluation
@@ -199,14 +167,14 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path, rel
 		out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", path, err))
 		return
 	}
-	res, ok := p.cache.get(path, info)
+	res, ok := p.cache.Get(path, info)
 	if !ok {
 		res = p.readFile(ctx, r, name, path, rel, info)
 		if ctx.Err() != nil && errors.Is(res.err, ctx.Err()) {
 			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", path, res.err))
 			return // not cached: the next query reads the file again
 		}
-		p.cache.put(path, info, res)
+		p.cache.Put(path, info, res)
 	}
 	out.add(path, res)
 }

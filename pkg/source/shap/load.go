@@ -5,13 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
@@ -72,34 +69,10 @@ func (p *Provider) load(ctx context.Context, q *trust.Query) *loaded {
 	return l
 }
 
-// cacheEntry is a parsed file, valid while its modification time and size are unchanged.
-type cacheEntry struct {
-	mod  time.Time
-	size int64
-	s    *Summary
-	err  error
-}
-
-// fileCache keeps parsed files between queries.
-type fileCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-func (c *fileCache) get(path string, info fs.FileInfo) (cacheEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[path]
-	return e, ok && e.mod.Equal(info.ModTime()) && e.size == info.Size()
-}
-
-func (c *fileCache) put(path string, e cacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
-	}
-	c.entries[path] = e
+// parsed is what one file yielded: its summary or why it has none.
+type parsed struct {
+	s   *Summary
+	err error
 }
 
 // candidate reports whether a file in a scanned directory may hold a summary.
@@ -131,9 +104,8 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path stri
 		l.unreadable = append(l.unreadable, problem{path, err})
 		return
 	}
-	e, ok := p.cache.get(path, info)
+	e, ok := p.cache.Get(path, info)
 	if !ok {
-		e = cacheEntry{mod: info.ModTime(), size: info.Size()}
 		var b []byte
 		b, _, e.err = r.ReadFile(ctx, name, maxFileBytes)
 		if e.err == nil {
@@ -147,7 +119,7 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path stri
 			e.s.Location, e.s.File = path, path
 			e.s.Link = p.runLink("", e.s.RunID)
 		}
-		p.cache.put(path, e)
+		p.cache.Put(path, info, e)
 	}
 	l.add(path, e.s, e.err)
 }

@@ -76,9 +76,9 @@ func LoadConfig(s trust.Settings) (Config, error) {
 // Provider serves explainability evidence from SHAP summaries in files and MLflow runs.
 type Provider struct {
 	cfg    Config
-	cache  fileCache
-	mlflow trust.RunArtifacts // nil: MLflow not configured or shapMlflow false
-	linker trust.RunArtifacts // nil: MLflow not configured
+	cache  sourcekit.FileCache[parsed] // parsed files between queries
+	mlflow trust.RunArtifacts          // nil: MLflow not configured or shapMlflow false
+	linker trust.RunArtifacts          // nil: MLflow not configured
 }
 
 var (
