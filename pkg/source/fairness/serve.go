@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
@@ -65,12 +64,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			}
 		}
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }
 
 // AnnotationKinds implements trust.AnnotationProvider.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
 	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
@@ -43,10 +42,5 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			values = append(values, value)
 		}
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }

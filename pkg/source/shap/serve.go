@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
@@ -67,12 +66,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 	for v := range seen {
 		values = append(values, v)
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }
 
 // CheckHealth implements trust.HealthChecker: it reads every file under shapPaths, counts the

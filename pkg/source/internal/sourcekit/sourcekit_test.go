@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 func TestStringList(t *testing.T) {
@@ -206,5 +207,16 @@ func TestFileCache(t *testing.T) {
 	}
 	if _, ok := c.Get("/b", info{mod: t0, size: 3}); ok {
 		t.Error("another path hit the cache")
+	}
+}
+
+func TestOptions(t *testing.T) {
+	got := Options([]string{"v2", "churn", "v10"})
+	want := []trust.Option{{Text: "churn", Value: "churn"}, {Text: "v10", Value: "v10"}, {Text: "v2", Value: "v2"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Options = %v, want %v", got, want)
+	}
+	if got := Options(nil); got == nil || len(got) != 0 {
+		t.Errorf("Options(nil) = %#v, want an empty list", got)
 	}
 }

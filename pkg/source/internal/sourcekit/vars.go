@@ -2,7 +2,10 @@ package sourcekit
 
 import (
 	"fmt"
+	"sort"
 	"strings"
+
+	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
 // CleanVar drops the values Grafana sends for an "All" selection.
@@ -38,4 +41,14 @@ func FirstFew(list []string, n int) string {
 		return strings.Join(list, "; ")
 	}
 	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
+}
+
+// Options are the variable options of distinct values, in sorted order, each its own text.
+func Options(values []string) []trust.Option {
+	sort.Strings(values)
+	out := make([]trust.Option, len(values))
+	for i, v := range values {
+		out[i] = trust.Option{Text: v, Value: v}
+	}
+	return out
 }
