@@ -7,8 +7,8 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -47,23 +47,13 @@ func (p *Provider) loadMLflow(ctx context.Context, q *trust.Query, out *loaded) 
 		return
 	}
 	results := make([]loaded, len(runs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := range runs {
+	sourcekit.EachRun(len(runs), func(i int) {
 		r := &runs[i]
-		tagged := r.Tags[FairnessTag] != ""
-		if !tagged && !p.keys.hasFairnessKeys(r.Metrics) {
-			continue
+		if r.Tags[FairnessTag] == "" && !p.keys.hasFairnessKeys(r.Metrics) {
+			return // neither tagged nor showing fairness keys: nothing to read
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p.loadRun(ctx, r, &results[i])
-		}()
-	}
-	wg.Wait()
+		p.loadRun(ctx, r, &results[i])
+	})
 	for i := range results {
 		r := &results[i]
 		out.evals = append(out.evals, r.evals...)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -125,7 +126,7 @@ func (a *mlflowAdapter) modelRuns(ctx context.Context, q *trust.Query) ([]mlRun,
 	}
 	var out []mlRun
 	for _, v := range vs {
-		if v.RunID == "" || !matchVar(v.Version, q.Version) {
+		if v.RunID == "" || !sourcekit.MatchVar(v.Version, q.Version) {
 			continue
 		}
 		run, err := a.c.GetRun(ctx, v.RunID)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -143,8 +144,8 @@ func stringList(raw json.RawMessage) ([]string, error) {
 type Provider struct {
 	cfg    Config
 	http   *http.Client
-	urls   *upstream.Cache // answers of fairlearnUrls for this data source instance
-	cache  fileCache
+	urls   *upstream.Cache              // answers of fairlearnUrls for this data source instance
+	cache  sourcekit.FileCache[decoded] // parsed files between queries
 	keys   *keyPatterns
 	mlflow runSource      // nil: MLflow not configured or fairlearnMlflow false
 	linker *mlflowAdapter // nil: MLflow not configured
@@ -234,61 +235,27 @@ func (out *loaded) report(ev *trust.Evidence) {
 		ev.Warn(src, loc, "%s", msg)
 	}
 	if len(out.ignored) > 0 {
-		ev.Info(src, "", "%d file(s) are not fairness results and were skipped: %s", len(out.ignored), firstFew(out.ignored, 5))
+		ev.Info(src, "", "%d file(s) are not fairness results and were skipped: %s", len(out.ignored), sourcekit.FirstFew(out.ignored, 5))
 	}
 	if len(out.noTime) > 0 {
-		ev.Info(src, "", "%d file(s) have no timestamp; their modification time stands in: %s", len(out.noTime), firstFew(out.noTime, 5))
+		ev.Info(src, "", "%d file(s) have no timestamp; their modification time stands in: %s", len(out.noTime), sourcekit.FirstFew(out.noTime, 5))
 	}
-}
-
-func firstFew(list []string, n int) string {
-	if len(list) <= n {
-		return strings.Join(list, "; ")
-	}
-	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
 }
 
 // cleanQuery returns a copy of q whose model, version, sensitive feature and group filters have
 // Grafana's "All" values ($__all, *) removed.
 func cleanQuery(q *trust.Query) *trust.Query {
 	c := *q
-	c.Model, c.Version = cleanVar(q.Model), cleanVar(q.Version)
-	c.SensitiveFeature, c.Group = cleanVar(q.SensitiveFeature), cleanVar(q.Group)
+	c.Model, c.Version = sourcekit.CleanVar(q.Model), sourcekit.CleanVar(q.Version)
+	c.SensitiveFeature, c.Group = sourcekit.CleanVar(q.SensitiveFeature), sourcekit.CleanVar(q.Group)
 	return &c
-}
-
-// cleanVar drops the values Grafana sends for an "All" selection.
-func cleanVar(s string) string {
-	s = strings.TrimSpace(s)
-	switch s {
-	case "$__all", "*", "All", "{}":
-		return ""
-	}
-	return s
-}
-
-// matchVar reports whether v passes a filter: empty passes everything, "{a,b}" (Grafana's
-// multi-value format) any of its values, anything else itself.
-func matchVar(v, filter string) bool {
-	if filter == "" {
-		return true
-	}
-	if strings.HasPrefix(filter, "{") && strings.HasSuffix(filter, "}") {
-		for _, x := range strings.Split(filter[1:len(filter)-1], ",") {
-			if strings.TrimSpace(x) == v {
-				return true
-			}
-		}
-		return false
-	}
-	return v == filter
 }
 
 // wanted reports whether an evaluation matches the query's model, version, sensitive feature and
 // time range (q cleaned by cleanQuery).
 func wanted(e *Evaluation, q *trust.Query) bool {
-	return matchVar(e.Model, q.Model) && matchVar(e.Version, q.Version) &&
-		matchVar(e.SensitiveLabel(), q.SensitiveFeature) && q.InRange(e.Time)
+	return sourcekit.MatchVar(e.Model, q.Model) && sourcekit.MatchVar(e.Version, q.Version) &&
+		sourcekit.MatchVar(e.SensitiveLabel(), q.SensitiveFeature) && q.InRange(e.Time)
 }
 
 // Collect implements trust.EvidenceProvider.
@@ -334,7 +301,7 @@ func (p *Provider) evaluationPoints(e *Evaluation, q *trust.Query, ev *trust.Evi
 		if !q.WantsMetric(pt.Metric) {
 			continue
 		}
-		if q.Group != "" && !matchVar(pt.Labels[trust.LabelGroup], q.Group) {
+		if q.Group != "" && !sourcekit.MatchVar(pt.Labels[trust.LabelGroup], q.Group) {
 			continue
 		}
 		applyThreshold(&pt, diffMax, ratioMin)

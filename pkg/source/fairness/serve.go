@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -64,12 +64,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			}
 		}
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }
 
 // AnnotationKinds implements trust.AnnotationProvider.
@@ -100,7 +95,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 		em := &emitter{requested: map[string]bool{}}
 		var breaches []string
 		for _, pt := range em.points(e) {
-			if !contains(checked, pt.Metric) || !matchVar(pt.Labels[trust.LabelGroup], q.Group) {
+			if !contains(checked, pt.Metric) || !sourcekit.MatchVar(pt.Labels[trust.LabelGroup], q.Group) {
 				continue
 			}
 			applyThreshold(&pt, diffMax, ratioMin)
@@ -172,7 +167,7 @@ func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
 		b.WriteString(", plus results logged to MLflow runs (read at query time)")
 	}
 	if len(l.unreadable) > 0 {
-		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), firstFew(l.unreadable, 5))
+		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), sourcekit.FirstFew(l.unreadable, 5))
 	}
 	if len(l.ignored) > 0 {
 		fmt.Fprintf(&b, "; %d file(s) skipped as not fairness results", len(l.ignored))

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"net/http"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
 	"github.com/dte-trust/dte-trust/pkg/jsonlimit"
 	"github.com/dte-trust/dte-trust/pkg/pyjson"
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -112,38 +112,6 @@ func (p *Provider) decodeFormat(name, rel string, b []byte) ([]*Evaluation, []st
 	return nil, nil, fmt.Errorf("%w: no format, schemaType, by_group, overall or fairness key", errNotFairness)
 }
 
-// cacheEntry is a parsed file, valid while its modification time and size are unchanged.
-type cacheEntry struct {
-	mod  time.Time
-	size int64
-	res  decoded
-}
-
-// fileCache keeps parsed files between queries.
-type fileCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-func (c *fileCache) get(path string, info fs.FileInfo) (decoded, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[path]
-	if !ok || !e.mod.Equal(info.ModTime()) || e.size != info.Size() {
-		return decoded{}, false
-	}
-	return e.res, true
-}
-
-func (c *fileCache) put(path string, info fs.FileInfo, res decoded) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
-	}
-	c.entries[path] = cacheEntry{mod: info.ModTime(), size: info.Size(), res: res}
-}
-
 // loaded is the outcome of reading every configured file and URL.
 type loaded struct {
 	evals      []*Evaluation
@@ -171,46 +139,21 @@ func candidate(name string) bool {
 // the file-access layer: names stay inside their configured path (a symlink leading out is
 // skipped), only regular files are read, within maxFileBytes and the query's deadline.
 func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
-	for _, root := range p.cfg.Paths {
-		r, err := fsroot.Open(root)
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
-			continue
-		}
-		if r.IsFile() {
-			p.loadFile(ctx, r, "", root, filepath.Base(root), out)
-			continue
-		}
-		var files []string
-		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, ctx.Err()) {
-					return err
-				}
-				out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", filepath.Join(root, filepath.FromSlash(name)), err))
-				return nil
+	sourcekit.Walk{
+		Key:  "fairlearnPaths",
+		Keep: candidate,
+		File: func(r *fsroot.Root, name, shown string) {
+			rel := filepath.FromSlash(name) // the file's name below its configured directory
+			if name == "" {
+				rel = filepath.Base(shown) // a configured file
 			}
-			if d.IsDir() {
-				if name != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if candidate(d.Name()) {
-				files = append(files, name)
-			}
-			return nil
-		})
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", root, err))
-			continue
-		}
-		sort.Strings(files)
-		for _, name := range files {
-			rel := filepath.FromSlash(name)
-			p.loadFile(ctx, r, name, filepath.Join(root, rel), rel, out)
-		}
-	}
+			p.loadFile(ctx, r, name, shown, rel, out)
+		},
+		Unreadable: func(shown string, err error) {
+			out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", shown, err))
+		},
+		Failed: func(err error) { out.failed = append(out.failed, err) },
+	}.Run(ctx, p.cfg.Paths)
 }
 
 // loadFile reads one file of a configured path (name inside its root; path as shown), from the
@@ -224,14 +167,14 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path, rel
 		out.unreadable = append(out.unreadable, fmt.Sprintf("%s: %v", path, err))
 		return
 	}
-	res, ok := p.cache.get(path, info)
+	res, ok := p.cache.Get(path, info)
 	if !ok {
 		res = p.readFile(ctx, r, name, path, rel, info)
 		if ctx.Err() != nil && errors.Is(res.err, ctx.Err()) {
 			out.failed = append(out.failed, fmt.Errorf("fairlearnPaths entry %s: %w", path, res.err))
 			return // not cached: the next query reads the file again
 		}
-		p.cache.put(path, info, res)
+		p.cache.Put(path, info, res)
 	}
 	out.add(path, res)
 }

@@ -4,12 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 )
 
 // maxFileBytes bounds one result file; GX results are kilobytes to a few megabytes (partial
@@ -64,48 +63,15 @@ func modelFromPath(p string) (model, version string) {
 // leading out is refused), only regular files are read, within maxFileBytes and the query's
 // deadline.
 func (p *Provider) loadFiles(ctx context.Context, out *loaded) {
-	for _, root := range p.cfg.Paths {
-		r, err := fsroot.Open(root)
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("gxPaths entry %s: %w", root, err))
-			continue
-		}
-		if r.IsFile() {
-			p.loadFile(ctx, r, "", root, out)
-			continue
-		}
-		var files []string
-		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, ctx.Err()) {
-					return err
-				}
-				out.unreadable = append(out.unreadable, problem{filepath.Join(root, filepath.FromSlash(name)), err.Error()})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if name != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if candidate(d.Name()) {
-				files = append(files, name)
-			}
-			return nil
-		})
-		if err != nil {
-			out.failed = append(out.failed, fmt.Errorf("gxPaths entry %s: %w", root, err))
-			continue
-		}
-		sort.Strings(files)
-		for _, name := range files {
-			p.loadFile(ctx, r, name, filepath.Join(root, filepath.FromSlash(name)), out)
-		}
-	}
+	sourcekit.Walk{
+		Key:  "gxPaths",
+		Keep: candidate,
+		File: func(r *fsroot.Root, name, shown string) { p.loadFile(ctx, r, name, shown, out) },
+		Unreadable: func(shown string, err error) {
+			out.unreadable = append(out.unreadable, problem{shown, err.Error()})
+		},
+		Failed: func(err error) { out.failed = append(out.failed, err) },
+	}.Run(ctx, p.cfg.Paths)
 }
 
 // loadFile reads one file of a configured path (name inside its root; path as shown).

@@ -7,8 +7,8 @@ import (
 	"path"
 	"sort"
 	"strings"
-	"sync"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -37,18 +37,7 @@ func (p *Provider) loadMLflow(ctx context.Context, q *trust.Query, out *loaded) 
 		return
 	}
 	results := make([]loaded, len(runs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p.loadRun(ctx, &runs[i], &results[i])
-		}()
-	}
-	wg.Wait()
+	sourcekit.EachRun(len(runs), func(i int) { p.loadRun(ctx, &runs[i], &results[i]) })
 	for i := range results {
 		r := &results[i]
 		out.validations = append(out.validations, r.validations...)
@@ -60,7 +49,7 @@ func (p *Provider) loadMLflow(ctx context.Context, q *trust.Query, out *loaded) 
 
 // mlflowRuns lists the runs a query concerns, each once.
 func (p *Provider) mlflowRuns(ctx context.Context, q *trust.Query) ([]mlRun, error) {
-	model, version := cleanVar(q.Model), cleanVar(q.Version)
+	model, version := sourcekit.CleanVar(q.Model), sourcekit.CleanVar(q.Version)
 	filter := ""
 	if model != "" && !strings.HasPrefix(model, "{") {
 		filter = "name='" + strings.ReplaceAll(model, "'", "\\'") + "'"
@@ -81,7 +70,7 @@ func (p *Provider) mlflowRuns(ctx context.Context, q *trust.Query) ([]mlRun, err
 			continue
 		}
 		byRun[v.RunID] = v
-		if seen[v.RunID] || !matchVar(v.Model, model) || !matchVar(v.Version, version) || len(out) >= limit {
+		if seen[v.RunID] || !sourcekit.MatchVar(v.Model, model) || !sourcekit.MatchVar(v.Version, version) || len(out) >= limit {
 			continue
 		}
 		seen[v.RunID] = true
@@ -101,7 +90,7 @@ func (p *Provider) mlflowRuns(ctx context.Context, q *trust.Query) ([]mlRun, err
 				continue
 			}
 			v := byRun[r.ID]
-			if !matchVar(v.Model, model) || !matchVar(v.Version, version) {
+			if !sourcekit.MatchVar(v.Model, model) || !sourcekit.MatchVar(v.Version, version) {
 				continue
 			}
 			seen[r.ID] = true
@@ -166,11 +155,5 @@ func (p *Provider) listJSON(ctx context.Context, runID, dir string, depth int, a
 
 // runLink is the MLflow UI page of a run.
 func (p *Provider) runLink(experimentID, runID string) string {
-	if p.linker == nil || runID == "" {
-		return ""
-	}
-	if experimentID != "" {
-		return p.linker.RunURL(experimentID, runID)
-	}
-	return strings.Replace(p.linker.RunURL("", runID), "/#/experiments//runs/", "/#/runs/", 1)
+	return sourcekit.RunLink(p.linker, experimentID, runID)
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -26,13 +26,13 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 	if len(l.validations) == 0 && len(l.failed) > 0 {
 		return nil, trust.Upstream(errors.Join(l.failed...))
 	}
-	model := cleanVar(q.Model)
+	model := sourcekit.CleanVar(q.Model)
 	seen := map[string]bool{}
 	var values []string
 	for _, v := range l.validations {
 		value := v.Model
 		if kind == trust.VarVersions {
-			if !matchVar(v.Model, model) {
+			if !sourcekit.MatchVar(v.Model, model) {
 				continue
 			}
 			value = v.Version
@@ -42,10 +42,5 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			values = append(values, value)
 		}
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }

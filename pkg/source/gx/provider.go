@@ -10,9 +10,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -53,7 +53,7 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	}
 	var errs []error
 	list := func(key string) []string {
-		v, err := stringList(raw[key])
+		v, err := sourcekit.StringList(raw[key])
 		if err != nil {
 			errs = append(errs, fmt.Errorf("great_expectations: jsonData %s: %w", key, err))
 		}
@@ -63,37 +63,12 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	if ap := list("gxArtifactPaths"); len(ap) > 0 {
 		c.ArtifactPaths = ap
 	}
-	if v, ok := raw["gxMlflow"]; ok && string(v) != "null" {
-		s := strings.Trim(strings.TrimSpace(string(v)), `"`)
-		b, err := strconv.ParseBool(s)
-		if err != nil {
-			errs = append(errs, errors.New("great_expectations: jsonData gxMlflow must be true or false"))
-		}
+	if b, set, err := sourcekit.Bool(raw["gxMlflow"]); err != nil {
+		errs = append(errs, errors.New("great_expectations: jsonData gxMlflow must be true or false"))
+	} else if set {
 		c.MLflow = b
 	}
 	return c, errors.Join(errs...)
-}
-
-// stringList reads a JSON list of strings, or a string with one entry per line or comma.
-func stringList(raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return nil, errors.New("must be a list of strings")
-		}
-		list = strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' })
-	}
-	var out []string
-	for _, s := range list {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }
 
 // Provider serves quality evidence from Great Expectations results in files and MLflow runs.
@@ -153,15 +128,8 @@ func (out *loaded) report(ev *trust.Evidence) {
 		ev.Warn(src, u.loc, "unreadable: %s", u.msg)
 	}
 	if len(out.ignored) > 0 {
-		ev.Info(src, "", "%d file(s) are not Great Expectations validation results and were skipped: %s", len(out.ignored), firstFew(out.ignored, 5))
+		ev.Info(src, "", "%d file(s) are not Great Expectations validation results and were skipped: %s", len(out.ignored), sourcekit.FirstFew(out.ignored, 5))
 	}
-}
-
-func firstFew(list []string, n int) string {
-	if len(list) <= n {
-		return strings.Join(list, "; ")
-	}
-	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
 }
 
 // Collect implements trust.EvidenceProvider: the quality points of every validation matching the
@@ -171,7 +139,7 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	if dim != trust.Quality || strings.TrimSpace(q.Project) != "" {
 		return ev, nil // an Evidently project narrows to Evidently evidence
 	}
-	model, version := cleanVar(q.Model), cleanVar(q.Version)
+	model, version := sourcekit.CleanVar(q.Model), sourcekit.CleanVar(q.Version)
 	l := p.load(ctx, q)
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -181,7 +149,7 @@ func (p *Provider) Collect(ctx context.Context, dim trust.Dimension, q *trust.Qu
 	}
 	l.report(ev)
 	for _, v := range l.validations {
-		if !matchVar(v.Model, model) || !matchVar(v.Version, version) || !q.InRange(v.RunTime) {
+		if !sourcekit.MatchVar(v.Model, model) || !sourcekit.MatchVar(v.Version, version) || !q.InRange(v.RunTime) {
 			continue
 		}
 		for _, pt := range Points(v) {
@@ -248,33 +216,6 @@ func b2f(b bool) float64 {
 	return 0
 }
 
-// cleanVar drops the values Grafana sends for an "All" selection.
-func cleanVar(s string) string {
-	s = strings.TrimSpace(s)
-	switch s {
-	case "$__all", "*", "All", "{}":
-		return ""
-	}
-	return s
-}
-
-// matchVar reports whether v passes a filter: empty passes everything, "{a,b}" (Grafana's
-// multi-value format) any of its values, anything else itself.
-func matchVar(v, filter string) bool {
-	if filter == "" {
-		return true
-	}
-	if strings.HasPrefix(filter, "{") && strings.HasSuffix(filter, "}") {
-		for _, x := range strings.Split(filter[1:len(filter)-1], ",") {
-			if strings.TrimSpace(x) == v {
-				return true
-			}
-		}
-		return false
-	}
-	return v == filter
-}
-
 // CheckHealth implements trust.HealthChecker: it reads every gxPaths entry and reports what it
 // found, naming the unreadable files and the entries that could not be read at all.
 func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
@@ -302,7 +243,7 @@ func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
 		for i, u := range l.unreadable {
 			list[i] = u.loc + ": " + u.msg
 		}
-		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), firstFew(list, 5))
+		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), sourcekit.FirstFew(list, 5))
 	}
 	if len(l.ignored) > 0 {
 		fmt.Fprintf(&b, "; %d file(s) skipped as not GX validation results", len(l.ignored))

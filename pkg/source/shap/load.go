@@ -5,15 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/dte-trust/dte-trust/pkg/fsroot"
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -71,34 +69,10 @@ func (p *Provider) load(ctx context.Context, q *trust.Query) *loaded {
 	return l
 }
 
-// cacheEntry is a parsed file, valid while its modification time and size are unchanged.
-type cacheEntry struct {
-	mod  time.Time
-	size int64
-	s    *Summary
-	err  error
-}
-
-// fileCache keeps parsed files between queries.
-type fileCache struct {
-	mu      sync.Mutex
-	entries map[string]cacheEntry
-}
-
-func (c *fileCache) get(path string, info fs.FileInfo) (cacheEntry, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.entries[path]
-	return e, ok && e.mod.Equal(info.ModTime()) && e.size == info.Size()
-}
-
-func (c *fileCache) put(path string, e cacheEntry) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.entries == nil {
-		c.entries = map[string]cacheEntry{}
-	}
-	c.entries[path] = e
+// parsed is what one file yielded: its summary or why it has none.
+type parsed struct {
+	s   *Summary
+	err error
 }
 
 // candidate reports whether a file in a scanned directory may hold a summary.
@@ -110,45 +84,13 @@ func candidate(name string) bool {
 // through the file-access layer: names stay inside their configured path, only regular files are
 // read, within maxFileBytes and the query's deadline.
 func (p *Provider) loadFiles(ctx context.Context, l *loaded) {
-	for _, root := range p.cfg.Paths {
-		r, err := fsroot.Open(root)
-		if err != nil {
-			l.failed = append(l.failed, fmt.Errorf("shapPaths entry %s: %w", root, err))
-			continue
-		}
-		if r.IsFile() {
-			p.loadFile(ctx, r, "", root, l)
-			continue
-		}
-		var files []string
-		err = r.WalkDir(ctx, func(name string, d fs.DirEntry, err error) error {
-			if err != nil {
-				if errors.Is(err, ctx.Err()) {
-					return err
-				}
-				l.unreadable = append(l.unreadable, problem{filepath.Join(root, filepath.FromSlash(name)), err})
-				return nil
-			}
-			if d.IsDir() {
-				if name != "." && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if candidate(d.Name()) {
-				files = append(files, name)
-			}
-			return nil
-		})
-		if err != nil {
-			l.failed = append(l.failed, fmt.Errorf("shapPaths entry %s: %w", root, err))
-			continue
-		}
-		sort.Strings(files)
-		for _, name := range files {
-			p.loadFile(ctx, r, name, filepath.Join(root, filepath.FromSlash(name)), l)
-		}
-	}
+	sourcekit.Walk{
+		Key:        "shapPaths",
+		Keep:       candidate,
+		File:       func(r *fsroot.Root, name, shown string) { p.loadFile(ctx, r, name, shown, l) },
+		Unreadable: func(shown string, err error) { l.unreadable = append(l.unreadable, problem{shown, err}) },
+		Failed:     func(err error) { l.failed = append(l.failed, err) },
+	}.Run(ctx, p.cfg.Paths)
 }
 
 // loadFile reads one file of a configured path (name inside its root; path as shown), from the
@@ -162,9 +104,8 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path stri
 		l.unreadable = append(l.unreadable, problem{path, err})
 		return
 	}
-	e, ok := p.cache.get(path, info)
+	e, ok := p.cache.Get(path, info)
 	if !ok {
-		e = cacheEntry{mod: info.ModTime(), size: info.Size()}
 		var b []byte
 		b, _, e.err = r.ReadFile(ctx, name, maxFileBytes)
 		if e.err == nil {
@@ -178,7 +119,7 @@ func (p *Provider) loadFile(ctx context.Context, r *fsroot.Root, name, path stri
 			e.s.Location, e.s.File = path, path
 			e.s.Link = p.runLink("", e.s.RunID)
 		}
-		p.cache.put(path, e)
+		p.cache.Put(path, info, e)
 	}
 	l.add(path, e.s, e.err)
 }
@@ -199,18 +140,7 @@ func (p *Provider) loadMLflow(ctx context.Context, q *trust.Query, l *loaded) {
 		return
 	}
 	results := make([]loaded, len(runs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 4)
-	for i := range runs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			p.loadRun(ctx, &runs[i], &results[i])
-		}()
-	}
-	wg.Wait()
+	sourcekit.EachRun(len(runs), func(i int) { p.loadRun(ctx, &runs[i], &results[i]) })
 	for i := range results {
 		r := &results[i]
 		l.summaries = append(l.summaries, r.summaries...)
@@ -276,7 +206,7 @@ func (p *Provider) runs(ctx context.Context, q *trust.Query) ([]mlRun, error) {
 			return nil, fmt.Errorf("model-versions/search: %w", err)
 		}
 		for _, v := range vs {
-			if v.RunID == "" || seen[v.RunID] || !matchVar(v.Version, q.Version) {
+			if v.RunID == "" || seen[v.RunID] || !sourcekit.MatchVar(v.Version, q.Version) {
 				continue
 			}
 			run, err := p.mlflow.GetRun(ctx, v.RunID)

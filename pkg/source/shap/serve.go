@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 	"github.com/dte-trust/dte-trust/pkg/upstream"
 )
@@ -35,10 +35,10 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 		}
 	}
 	for _, s := range l.summaries {
-		if kind != trust.VarModels && !matchVar(s.Model, q.Model) {
+		if kind != trust.VarModels && !sourcekit.MatchVar(s.Model, q.Model) {
 			continue
 		}
-		if kind != trust.VarModels && kind != trust.VarVersions && !matchVar(s.Version, q.Version) {
+		if kind != trust.VarModels && kind != trust.VarVersions && !sourcekit.MatchVar(s.Version, q.Version) {
 			continue
 		}
 		switch kind {
@@ -56,7 +56,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 			}
 		case trust.VarGroups:
 			for _, g := range s.Groups {
-				if matchVar(g.SensitiveFeature, q.SensitiveFeature) {
+				if sourcekit.MatchVar(g.SensitiveFeature, q.SensitiveFeature) {
 					add(g.Group)
 				}
 			}
@@ -66,12 +66,7 @@ func (p *Provider) Options(ctx context.Context, kind string, q *trust.Query) ([]
 	for v := range seen {
 		values = append(values, v)
 	}
-	sort.Strings(values)
-	out := make([]trust.Option, len(values))
-	for i, v := range values {
-		out[i] = trust.Option{Text: v, Value: v}
-	}
-	return out, nil
+	return sourcekit.Options(values), nil
 }
 
 // CheckHealth implements trust.HealthChecker: it reads every file under shapPaths, counts the
@@ -97,7 +92,7 @@ func (p *Provider) CheckHealth(ctx context.Context) (string, error) {
 		for i, u := range l.unreadable {
 			list[i] = fmt.Sprintf("%s: %v", u.location, u.err)
 		}
-		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), firstFew(list, 5))
+		fmt.Fprintf(&b, "; %d unreadable: %s", len(l.unreadable), sourcekit.FirstFew(list, 5))
 	}
 	if len(l.ignored) > 0 {
 		fmt.Fprintf(&b, "; %d file(s) skipped as not SHAP summaries", len(l.ignored))

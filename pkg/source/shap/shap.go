@@ -12,8 +12,8 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
-	"strings"
 
+	"github.com/dte-trust/dte-trust/pkg/source/internal/sourcekit"
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
 
@@ -54,61 +54,31 @@ func LoadConfig(s trust.Settings) (Config, error) {
 	}
 	var errs []error
 	var err error
-	if c.Paths, err = stringList(raw["shapPaths"]); err != nil {
+	if c.Paths, err = sourcekit.StringList(raw["shapPaths"]); err != nil {
 		errs = append(errs, fmt.Errorf("shap: jsonData shapPaths: %w", err))
 	}
-	ap, err := stringList(raw["shapArtifactPaths"])
+	ap, err := sourcekit.StringList(raw["shapArtifactPaths"])
 	if err != nil {
 		errs = append(errs, fmt.Errorf("shap: jsonData shapArtifactPaths: %w", err))
 	}
 	if len(ap) > 0 {
 		c.ArtifactPaths = ap
 	}
-	if m := raw["shapMlflow"]; len(m) > 0 && string(m) != "null" {
-		// The config editor saves a JSON boolean; provisioning files may hold "true"/"false".
-		var b bool
-		err := json.Unmarshal(m, &b)
-		if err != nil {
-			v, _ := scalarString(m)
-			b, err = strconv.ParseBool(v)
-		}
-		if err != nil {
-			errs = append(errs, fmt.Errorf("shap: jsonData shapMlflow must be true or false"))
-		} else {
-			c.MLflow = b
-		}
+	// The config editor saves a JSON boolean; provisioning files may hold "true"/"false".
+	if b, set, err := sourcekit.Bool(raw["shapMlflow"]); err != nil {
+		errs = append(errs, fmt.Errorf("shap: jsonData shapMlflow must be true or false"))
+	} else if set {
+		c.MLflow = b
 	}
 	return c, errors.Join(errs...)
-}
-
-// stringList reads a JSON list of strings, or a string with one entry per line or comma.
-func stringList(raw json.RawMessage) ([]string, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	var list []string
-	if err := json.Unmarshal(raw, &list); err != nil {
-		var s string
-		if json.Unmarshal(raw, &s) != nil {
-			return nil, fmt.Errorf("must be a list of strings")
-		}
-		list = strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == ',' })
-	}
-	var out []string
-	for _, s := range list {
-		if s = strings.TrimSpace(s); s != "" {
-			out = append(out, s)
-		}
-	}
-	return out, nil
 }
 
 // Provider serves explainability evidence from SHAP summaries in files and MLflow runs.
 type Provider struct {
 	cfg    Config
-	cache  fileCache
-	mlflow trust.RunArtifacts // nil: MLflow not configured or shapMlflow false
-	linker trust.RunArtifacts // nil: MLflow not configured
+	cache  sourcekit.FileCache[parsed] // parsed files between queries
+	mlflow trust.RunArtifacts          // nil: MLflow not configured or shapMlflow false
+	linker trust.RunArtifacts          // nil: MLflow not configured
 }
 
 var (
@@ -144,47 +114,14 @@ func (p *Provider) Dimensions() []trust.Dimension { return []trust.Dimension{tru
 
 // runLink is the MLflow run page of a summary with a run_id, when MLflow is configured.
 func (p *Provider) runLink(experimentID, runID string) string {
-	if p.linker == nil || runID == "" {
-		return ""
-	}
-	if experimentID != "" {
-		return p.linker.RunURL(experimentID, runID)
-	}
-	return strings.Replace(p.linker.RunURL("", runID), "/#/experiments//runs/", "/#/runs/", 1)
-}
-
-// cleanVar drops the values Grafana sends for an "All" selection.
-func cleanVar(s string) string {
-	s = strings.TrimSpace(s)
-	switch s {
-	case "$__all", "*", "All", "{}":
-		return ""
-	}
-	return s
-}
-
-// matchVar reports whether v passes a filter: empty passes everything, "{a,b}" (Grafana's
-// multi-value format) any of its values, anything else itself.
-func matchVar(v, filter string) bool {
-	if filter == "" {
-		return true
-	}
-	if strings.HasPrefix(filter, "{") && strings.HasSuffix(filter, "}") {
-		for _, x := range strings.Split(filter[1:len(filter)-1], ",") {
-			if strings.TrimSpace(x) == v {
-				return true
-			}
-		}
-		return false
-	}
-	return v == filter
+	return sourcekit.RunLink(p.linker, experimentID, runID)
 }
 
 // cleanQuery returns a copy of q with Grafana's "All" values removed from its filters.
 func cleanQuery(q *trust.Query) *trust.Query {
 	c := *q
-	c.Model, c.Version, c.Feature = cleanVar(q.Model), cleanVar(q.Version), cleanVar(q.Feature)
-	c.SensitiveFeature, c.Group = cleanVar(q.SensitiveFeature), cleanVar(q.Group)
+	c.Model, c.Version, c.Feature = sourcekit.CleanVar(q.Model), sourcekit.CleanVar(q.Version), sourcekit.CleanVar(q.Feature)
+	c.SensitiveFeature, c.Group = sourcekit.CleanVar(q.SensitiveFeature), sourcekit.CleanVar(q.Group)
 	return &c
 }
 
@@ -214,7 +151,7 @@ func Points(summaries []*Summary, q *trust.Query) []trust.Point {
 	prev := previousTops(summaries)
 	var out []trust.Point
 	for _, s := range summaries {
-		if !matchVar(s.Model, q.Model) || !matchVar(s.Version, q.Version) || !q.InRange(s.Time) {
+		if !sourcekit.MatchVar(s.Model, q.Model) || !sourcekit.MatchVar(s.Version, q.Version) || !q.InRange(s.Time) {
 			continue
 		}
 		base := trust.Labels{trust.LabelModel: s.Model, trust.LabelSource: trust.SourceShap}
@@ -247,7 +184,7 @@ func Points(summaries []*Summary, q *trust.Query) []trust.Point {
 		}
 		if q.SensitiveFeature == "" && q.Group == "" {
 			for i, f := range s.Features {
-				if !matchVar(f.Feature, q.Feature) {
+				if !sourcekit.MatchVar(f.Feature, q.Feature) {
 					continue
 				}
 				point(MetricMeanAbsSHAP, f.MeanAbsSHAP, trust.LabelFeature, f.Feature)
@@ -271,11 +208,11 @@ func Points(summaries []*Summary, q *trust.Query) []trust.Point {
 			if q.SensitiveFeature == "" && q.Group == "" {
 				break
 			}
-			if !matchVar(g.SensitiveFeature, q.SensitiveFeature) || !matchVar(g.Group, q.Group) {
+			if !sourcekit.MatchVar(g.SensitiveFeature, q.SensitiveFeature) || !sourcekit.MatchVar(g.Group, q.Group) {
 				continue
 			}
 			for _, f := range g.Features {
-				if matchVar(f.Feature, q.Feature) {
+				if sourcekit.MatchVar(f.Feature, q.Feature) {
 					point(MetricMeanAbsSHAP, f.MeanAbsSHAP, trust.LabelFeature, f.Feature,
 						trust.LabelSensitiveFeature, g.SensitiveFeature, trust.LabelGroup, g.Group)
 				}
@@ -328,13 +265,6 @@ func (l *loaded) report(ev *trust.Evidence) {
 		ev.Warn(src, u.location, "skipped: %v", u.err)
 	}
 	if len(l.ignored) > 0 {
-		ev.Info(src, "", "%d file(s) are not SHAP summaries and were skipped: %s", len(l.ignored), firstFew(l.ignored, 5))
+		ev.Info(src, "", "%d file(s) are not SHAP summaries and were skipped: %s", len(l.ignored), sourcekit.FirstFew(l.ignored, 5))
 	}
-}
-
-func firstFew(list []string, n int) string {
-	if len(list) <= n {
-		return strings.Join(list, "; ")
-	}
-	return strings.Join(list[:n], "; ") + fmt.Sprintf("; and %d more", len(list)-n)
 }
