@@ -215,10 +215,7 @@ func (p *Provider) Annotations(ctx context.Context, kind string, q *trust.Query)
 	for _, e := range run.Evaluations {
 		failing := map[key]bool{}
 		for _, v := range e.Versions {
-			name := v.Model.Name
-			if v.Model.Version != "" {
-				name += " v" + v.Model.Version
-			}
+			name := versionName(&v.Model)
 			for _, r := range v.Results {
 				if r.Outcome != Fail {
 					continue

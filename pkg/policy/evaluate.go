@@ -526,10 +526,7 @@ func (p *Provider) evalRule(ctx context.Context, s *subject, r *Rule, env *evalE
 // number, duration or date it should hold, the rule, the model version and the field.
 func malformedNotices(v *VersionResult) []trust.Notice {
 	var out []trust.Notice
-	name := v.Model.Name
-	if v.Model.Version != "" {
-		name += " v" + v.Model.Version
-	}
+	name := versionName(&v.Model)
 	for _, r := range v.Results {
 		if r.Malformed != "" {
 			out = append(out, trust.Notice{Source: trust.SourcePolicy, Location: "rule " + r.Rule.ID, Warning: true,

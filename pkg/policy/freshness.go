@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -57,7 +58,7 @@ func (p *Provider) Freshness(ctx context.Context, q *trust.Query) (*trust.Eviden
 				}
 				present.WithStatus(1, true)
 				if ok {
-					present.Link = firstNonEmpty(newest.Link, s.mv.Link)
+					present.Link = cmp.Or(newest.Link, s.mv.Link)
 					age := trust.Point{Time: t, Dimension: d, Metric: MetricEvidenceAge, Value: t.Sub(newest.Time).Seconds(),
 						Labels: labels, Link: present.Link}
 					age.WithStatus(stale.Seconds(), false)
@@ -212,11 +213,4 @@ func versionName(mv *trust.ModelVersion) string {
 		return mv.Name
 	}
 	return mv.Name + " v" + mv.Version
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

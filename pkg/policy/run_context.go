@@ -4,7 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/dte-trust/dte-trust/pkg/trust"
 )
@@ -109,40 +110,41 @@ func (p *Provider) listArtifacts(ctx context.Context, subjects []*subject, notes
 			byRun[s.mv.RunID] = append(byRun[s.mv.RunID], s)
 		}
 	}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	ids := make(chan string)
-	for range min(workers, len(runs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for id := range ids {
-				files, truncated, err := walkArtifacts(ctx, lister, id)
-				mu.Lock()
-				f := &runFiles{paths: files}
-				switch {
-				case err != nil:
-					f = &runFiles{err: fmt.Sprintf("listing the source run's artifacts failed: %v", err)}
-					notes.add(trust.Notice{Source: trust.SourcePolicy, Location: "run " + id + " artifacts", Message: err.Error(), Warning: true})
-				case truncated:
-					notes.add(trust.Notice{Source: trust.SourcePolicy, Location: "run " + id + " artifacts", Warning: true, Message: fmt.Sprintf(
-						"more than %d files or %d directories (or deeper than %d levels): rules see the first %d paths", maxArtifactFiles, maxArtifactLists, maxArtifactDepth, len(files))})
-				}
-				for _, s := range byRun[id] {
-					s.files = f
-				}
-				mu.Unlock()
+	// Each listing writes only its own slot; the results are applied in run order afterwards.
+	type listing struct {
+		files     []string
+		truncated bool
+		err       error
+	}
+	listed := make([]listing, len(runs))
+	var g errgroup.Group
+	g.SetLimit(workers)
+	for i, id := range runs {
+		g.Go(func() error {
+			if ctx.Err() == nil {
+				listed[i].files, listed[i].truncated, listed[i].err = walkArtifacts(ctx, lister, id)
+			} else {
+				listed[i].err = ctx.Err()
 			}
-		}()
+			return nil
+		})
 	}
-	for _, id := range runs {
-		if ctx.Err() != nil {
-			break
+	_ = g.Wait() // the listings return no error to the group
+	for i, id := range runs {
+		l := listed[i]
+		f := &runFiles{paths: l.files}
+		switch {
+		case l.err != nil:
+			f = &runFiles{err: fmt.Sprintf("listing the source run's artifacts failed: %v", l.err)}
+			notes.add(trust.Notice{Source: trust.SourcePolicy, Location: "run " + id + " artifacts", Message: l.err.Error(), Warning: true})
+		case l.truncated:
+			notes.add(trust.Notice{Source: trust.SourcePolicy, Location: "run " + id + " artifacts", Warning: true, Message: fmt.Sprintf(
+				"more than %d files or %d directories (or deeper than %d levels): rules see the first %d paths", maxArtifactFiles, maxArtifactLists, maxArtifactDepth, len(l.files))})
 		}
-		ids <- id
+		for _, s := range byRun[id] {
+			s.files = f
+		}
 	}
-	close(ids)
-	wg.Wait()
 }
 
 // walkArtifacts lists a run's artifact files breadth first, within the bounds above.
